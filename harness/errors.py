@@ -1,0 +1,49 @@
+"""Errors for unusable input. Each names the file and the place so the user can fix it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class HarnessError(Exception):
+    """Base error of the harness. ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 2
+
+
+class InputError(HarnessError):
+    """Unusable input: a file that is missing, malformed or fails its schema (exit code 2)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.field = field
+        self.hint = hint
+        where = ""
+        if self.path:
+            where = self.path + (f":{line}" if line else "")
+        parts = [f"{where}: " if where else ""]
+        if field:
+            parts.append(f"field '{field}': ")
+        parts.append(message)
+        if hint:
+            parts.append(f"\n  hint: {hint}")
+        super().__init__("".join(parts))
+
+
+class StackError(HarnessError):
+    """A system under test could not be installed, started or driven. Becomes a ``blocked`` verdict."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, logs: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.logs = logs or {}

@@ -1,0 +1,76 @@
+"""Framework specifications: ``langbot==4.11.2``, ``langbot`` (the pinned default) or ``langbot@/path/to/venv``."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.errors import InputError
+
+
+@dataclass(frozen=True)
+class FrameworkInfo:
+    name: str
+    package: str
+    pinned: str
+    python: str
+    #: Folder of adapter manifests inside the installed package, relative to site-packages.
+    manifest_subdir: str | None
+    #: Harness-side declaration folder (frameworks without manifests), relative to harness/data.
+    declarations: str | None = None
+
+
+FRAMEWORKS: dict[str, FrameworkInfo] = {
+    "langbot": FrameworkInfo("langbot", "langbot", "4.11.2", "3.11", "langbot/pkg/platform/adapters"),
+    "astrbot": FrameworkInfo("astrbot", "astrbot", "4.14.6", "3.11", None, "declarations/astrbot"),
+}
+
+_SPEC = re.compile(r"^(?P<name>[a-z][a-z0-9_-]*)(?:==(?P<version>[0-9][0-9A-Za-z.+-]*)|@(?P<env>.+))?$")
+
+
+def cache_root() -> Path:
+    """Where framework environments are cached: ``$ACCEPTANCE_CACHE`` or ``~/.cache/adapter-acceptance``."""
+    return Path(os.environ.get("ACCEPTANCE_CACHE") or Path.home() / ".cache" / "adapter-acceptance")
+
+
+@dataclass(frozen=True)
+class FrameworkSpec:
+    info: FrameworkInfo
+    version: str
+    env: Path | None = None  # an existing environment given by the user
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.info.package}=={self.version}"
+
+    @property
+    def env_dir(self) -> Path:
+        return self.env or cache_root() / "venvs" / f"{self.name}-{self.version}-py{self.info.python}"
+
+    @property
+    def python(self) -> Path:
+        return self.env_dir / "bin" / "python"
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.env}" if self.env else f"{self.name}=={self.version}"
+
+    @classmethod
+    def parse(cls, text: str) -> "FrameworkSpec":
+        m = _SPEC.match(text.strip())
+        if not m or m.group("name") not in FRAMEWORKS:
+            known = ", ".join(f"{n}=={f.pinned}" for n, f in FRAMEWORKS.items())
+            raise InputError(f"unknown framework {text!r}; expected NAME, NAME==VERSION or NAME@/path/to/venv ({known})",
+                             field="--framework")
+        info = FRAMEWORKS[m.group("name")]
+        if m.group("env"):
+            env = Path(m.group("env")).expanduser().resolve()
+            if not (env / "bin" / "python").exists():
+                raise InputError("not a virtual environment (no bin/python)", path=env, field="--framework")
+            return cls(info, "env", env)
+        return cls(info, m.group("version") or info.pinned)
