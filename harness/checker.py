@@ -1,0 +1,431 @@
+"""The checker: evidence x manifest x acceptance rules -> one verdict per capability.
+
+It reads records in one streaming pass, groups them per adapter, joins the records of different
+producers (see docs/evidence.md) and applies the checklist's acceptance rule. A level is only ever
+derived from who observed what; nothing is promoted.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from harness.capabilities import INBOUND_KINDS, KINDS, OUTBOUND_KINDS, load_catalogue, split_id
+from harness.evidence.reader import ReadResult, iter_records
+from harness.fidelity import compare_components
+from harness.levels import COMPLETING_LEVELS, Level, Status, strength
+from harness.manifest.model import Manifest
+from harness.verdicts import AdapterResult, CheckResult, Verdict
+from harness.evidence.writer import now_iso as iso_of
+
+COMMON_COMPONENTS = frozenset({"Source", "Plain", "At", "AtAll", "Image", "Voice", "File", "Quote", "Face", "Forward", "Unknown"})
+
+
+@dataclass
+class Observation:
+    level: Level | None
+    ok: bool | None  # True proves, False disproves, None blocks / not supported
+    refs: list[str]
+    message: str = ""
+    justified: bool = False
+    skip_status: Status | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Bucket:
+    """All records of one adapter, kept in the order they were read."""
+
+    injects: list[tuple[str, dict]] = field(default_factory=list)
+    events: list[tuple[str, dict]] = field(default_factory=list)
+    calls: list[tuple[str, dict]] = field(default_factory=list)
+    received: list[tuple[float, str, dict]] = field(default_factory=list)
+    ui_seen: dict[str, tuple[str, dict]] = field(default_factory=dict)
+    skips: list[tuple[str, dict]] = field(default_factory=list)
+    checks: list[tuple[str, dict]] = field(default_factory=list)
+    findings: list[tuple[str, str]] = field(default_factory=list)
+    run_ids: dict[str, None] = field(default_factory=dict)
+    framework: str = ""
+    framework_version: str = ""
+    simulator: str = ""
+    t_min: float = float("inf")
+    t_max: float = 0.0
+
+
+def _get(record: dict, dotted: str) -> Any:
+    value: Any = record
+    for part in dotted.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _norm(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def collect(paths: Iterable[str | Path], *, strict: bool = False) -> tuple[dict[str, _Bucket], ReadResult]:
+    """Read evidence files into per-adapter buckets."""
+    result = ReadResult()
+    buckets: dict[str, _Bucket] = defaultdict(_Bucket)
+    for ref, rec in iter_records(list(paths), result, strict=strict):
+        b = buckets[rec.get("adapter") or ""]
+        kind = rec["record"]
+        t = rec.get("t") or 0.0
+        if t < b.t_min:
+            b.t_min = t
+        if t > b.t_max:
+            b.t_max = t
+        b.run_ids[rec["run_id"]] = None
+        if not b.framework and rec.get("framework"):
+            b.framework, b.framework_version = rec["framework"], rec.get("framework_version", "")
+        if kind == "event":
+            b.events.append((ref, rec))
+        elif kind == "inject":
+            b.injects.append((ref, rec))
+        elif kind == "api_call":
+            b.calls.append((ref, rec))
+        elif kind == "platform_received":
+            b.received.append((t, ref, rec))
+        elif kind == "ui_observed":
+            mid = _norm(_get(rec, "observed.message_id"))
+            if mid:
+                b.ui_seen[mid] = (ref, rec)
+        elif kind == "skip":
+            b.skips.append((ref, rec))
+        elif kind == "check":
+            b.checks.append((ref, rec))
+        elif kind == "finding":
+            b.findings.append((ref, rec.get("message", "")))
+        elif kind == "run":
+            b.simulator = rec.get("simulator") or b.simulator
+    for b in buckets.values():
+        b.received.sort(key=lambda item: item[0])
+    return buckets, result
+
+
+class _EventIndex:
+    """Finds the first observed event at or after a time whose fields match an inject's ``match``."""
+
+    def __init__(self, events: list[tuple[str, dict]]) -> None:
+        self.events = events
+        self._by_keys: dict[tuple[str, ...], dict[tuple[str, ...], list[tuple[float, int]]]] = {}
+        self.used: set[int] = set()
+
+    def find(self, match: dict[str, Any], t: float) -> int | None:
+        keys = tuple(sorted(match))
+        index = self._by_keys.get(keys)
+        if index is None:
+            index = defaultdict(list)
+            for i, (_, rec) in enumerate(self.events):
+                index[tuple(_norm(_get(rec, k)) for k in keys)].append((rec.get("t") or 0.0, i))
+            for lst in index.values():
+                lst.sort()
+            self._by_keys[keys] = index
+        candidates = index.get(tuple(_norm(match[k]) for k in keys), [])
+        pos = bisect.bisect_left(candidates, (t, -1))
+        for _, i in candidates[pos:]:
+            if i not in self.used:
+                self.used.add(i)
+                return i
+        return None
+
+
+def _inbound_observations(b: _Bucket) -> tuple[dict[str, list[Observation]], set[int]]:
+    obs: dict[str, list[Observation]] = defaultdict(list)
+    index = _EventIndex(b.events)
+    for ref, inj in sorted(b.injects, key=lambda item: item[1].get("t") or 0.0):
+        caps = [c for c in inj.get("capabilities") or [] if c.partition(":")[0] in INBOUND_KINDS]
+        if not caps:
+            continue
+        claimed = inj.get("level")
+        # A UI level needs a UI action as its producer; anything else is protocol at best.
+        inj_level = Level.UI if (claimed == Level.UI.value and inj.get("producer") == "ui-action") else Level.PROTOCOL
+        if claimed == Level.ADAPTER_LIVE.value:
+            inj_level = Level.ADAPTER_LIVE
+        i = index.find(inj.get("match") or {}, inj.get("t") or 0.0) if inj.get("match") else None
+        if i is None:
+            what = ", ".join(f"{k}={v}" for k, v in (inj.get("match") or {}).items()) or "(no match fields given)"
+            for cap in caps:
+                obs[cap].append(Observation(None, False, [ref], f"injected, but no matching event reached the observer ({what})"))
+            continue
+        ev_ref, ev = b.events[i]
+        observer = ev.get("producer")
+        level = inj_level if observer == "probe" else Level.ADAPTER_LIVE if observer == "adapter-driver" else None
+        if level is None:
+            continue
+        expected = (inj.get("expected") or {}).get("components")
+        problem = compare_components(expected, _get(ev, "event.components")) if expected is not None else None
+        for cap in caps:
+            kind, name = split_id(cap)
+            message = problem or ""
+            ok = problem is None
+            # A receive component is proven only when the chain actually carries it.
+            if ok and kind == "receive" and name not in ("mixed",) and expected is None:
+                types = {c.get("type") for c in _get(ev, "event.components") or []}
+                if name not in types:
+                    ok, message = False, f"{name} not present in the received chain {sorted(t for t in types if t)}"
+            obs[cap].append(Observation(level, ok, [ref, ev_ref], message, justified=bool(inj.get("justification"))))
+    return obs, index.used
+
+
+def _outbound_observations(b: _Bucket) -> dict[str, list[Observation]]:
+    obs: dict[str, list[Observation]] = defaultdict(list)
+    times = [t for t, _, _ in b.received]
+    by_call_id: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for _, ref, rec in b.received:
+        if rec.get("call_id"):
+            by_call_id[rec["call_id"]].append((ref, rec))
+    for ref, call in b.calls:
+        api = call.get("api") or {}
+        caps = [c for c in call.get("capabilities") or [] if c.partition(":")[0] in OUTBOUND_KINDS]
+        if not caps:
+            continue
+        observer = call.get("producer")
+        if api.get("ok") is not True:
+            kind = api.get("error_kind") or "error"
+            text = f"{api.get('scope') or 'call'} {api.get('name')}: {kind}: {api.get('error') or 'no result'}"
+            for cap in caps:
+                if kind == "refused":
+                    obs[cap].append(Observation(Level.BLOCKED, None, [ref], f"framework refused the call ({text})", skip_status=Status.BLOCKED))
+                else:
+                    obs[cap].append(Observation(None, False, [ref], text))
+            continue
+        if call.get("call_id") and call["call_id"] in by_call_id:
+            arrived = by_call_id[call["call_id"]]
+        else:
+            lo = bisect.bisect_left(times, api.get("started") or call.get("t") or 0.0)
+            hi = bisect.bisect_right(times, api.get("ended") or call.get("t") or 0.0)
+            arrived = [(r, rec) for _, r, rec in b.received[lo:hi]]
+        if not arrived:
+            for cap in caps:
+                obs[cap].append(Observation(None, None, [ref], "the call returned, but the platform received nothing during it",
+                                            skip_status=Status.PARTIAL))
+            continue
+        level = Level.OUTBOUND if observer == "probe" else Level.ADAPTER_LIVE if observer == "adapter-driver" else None
+        if level is None:
+            continue
+        expected = (call.get("expected") or {}).get("components")
+        problem, matched = None, arrived
+        if expected is not None:
+            fits = [(r, rec) for r, rec in arrived if compare_components(expected, _get(rec, "observed.components")) is None]
+            if fits:
+                matched = fits
+            else:
+                problem = "; ".join(filter(None, (compare_components(expected, _get(rec, "observed.components")) for _, rec in arrived[:3])))
+        refs = [ref] + [r for r, _ in matched[:5]]
+        seen = [b.ui_seen[mid] for _, rec in matched if (mid := _norm(_get(rec, "observed.message_id"))) in b.ui_seen]
+        detail = {"outbound": "rendered" if seen else "received", "actions": sorted({rec.get("action", "") for _, rec in matched})}
+        if seen:
+            refs += [r for r, _ in seen]
+            detail["screenshots"] = [s for _, rec in seen if (s := rec.get("screenshot"))]
+        for cap in caps:
+            obs[cap].append(Observation(level, problem is None, refs, problem or "", detail=dict(detail)))
+    return obs
+
+
+def _skip_and_check_observations(b: _Bucket) -> tuple[dict[str, list[Observation]], list[tuple[str, str]]]:
+    obs: dict[str, list[Observation]] = defaultdict(list)
+    adapter_blocked: list[tuple[str, str]] = []
+    for ref, rec in b.skips:
+        status = Status.NOT_SUPPORTED if rec.get("status") == "not-supported" else Status.BLOCKED
+        reason = rec.get("reason") or "no reason given"
+        if rec.get("source"):
+            reason += f" (source: {rec['source']})"
+        caps = rec.get("capabilities") or []
+        if not caps:
+            adapter_blocked.append((ref, reason))
+        for cap in caps:
+            level = Level.NOT_SUPPORTED if status is Status.NOT_SUPPORTED else Level.BLOCKED
+            obs[cap].append(Observation(level, None, [ref], reason, skip_status=status))
+    for ref, rec in b.checks:
+        level = Level(rec["level"]) if rec.get("level") in Level._value2member_map_ else Level.UNIT
+        ok = rec.get("status") == "passed"
+        for cap in rec.get("capabilities") or []:
+            obs[cap].append(Observation(level, ok, [ref], rec.get("message", "")))
+    return obs, adapter_blocked
+
+
+def _derived_compat(b: _Bucket) -> dict[str, list[Observation]]:
+    """Compatibility facts visible in the probe's own message events."""
+    obs: dict[str, list[Observation]] = defaultdict(list)
+    with_spo: list[str] = []
+    without_spo: list[str] = []
+    native: list[tuple[str, set]] = []
+    for ref, ev in b.events:
+        if ev.get("producer") != "probe" or _get(ev, "event.type") != "message.received":
+            continue
+        (with_spo if _get(ev, "event.source_platform_object") else without_spo).append(ref)
+        odd = {str(c.get("type")) for c in _get(ev, "event.components") or []} - COMMON_COMPONENTS
+        if odd:
+            native.append((ref, odd))
+    if with_spo or without_spo:
+        if without_spo:
+            obs["compat:source_platform_object"].append(Observation(Level.PROTOCOL, False, without_spo[:5],
+                                                                  f"{len(without_spo)} received message(s) had no source_platform_object"))
+        else:
+            obs["compat:source_platform_object"].append(Observation(Level.PROTOCOL, True, with_spo[:5]))
+        if native:
+            obs["compat:common_components"].append(Observation(Level.PROTOCOL, False, [r for r, _ in native[:5]],
+                                                               f"non-common component types reached the plugin: {sorted(set().union(*(o for _, o in native)))}"))
+        else:
+            obs["compat:common_components"].append(Observation(Level.PROTOCOL, True, (with_spo + without_spo)[:5]))
+    return obs
+
+
+def _completes(kind: str, level: Level, justified: bool) -> bool:
+    if kind == "compat":
+        return True
+    if level in COMPLETING_LEVELS:
+        if level is Level.UI:
+            return kind in INBOUND_KINDS
+        if level is Level.OUTBOUND:
+            return kind in OUTBOUND_KINDS
+        return True
+    return kind == "event" and level is Level.PROTOCOL and justified
+
+
+def judge(kind: str, observations: list[Observation]) -> tuple[Level | None, Status, str, list[str], dict]:
+    """Combine the observations of one capability into (level, status, reason, evidence refs, detail)."""
+    proofs = [o for o in observations if o.ok is True and o.level is not None]
+    failures = [o for o in observations if o.ok is False]
+    skips = [o for o in observations if o.ok is None]
+    refs: list[str] = []
+    for o in observations:
+        refs.extend(r for r in o.refs if r not in refs)
+    detail: dict[str, Any] = {}
+    for o in proofs:
+        for key, value in o.detail.items():
+            if key == "outbound" and detail.get("outbound") == "rendered":
+                continue
+            if isinstance(value, list):
+                detail.setdefault(key, [])
+                detail[key] += [v for v in value if v not in detail[key]]
+            else:
+                detail[key] = value
+    notes = [o.message for o in skips if o.message]
+    if failures:
+        best = max((o.level for o in proofs), key=strength, default=None)
+        reason = "; ".join(dict.fromkeys(o.message for o in failures))
+        return best, Status.FAILED, reason, refs, detail
+    if proofs:
+        best_obs = max(proofs, key=lambda o: (strength(o.level), o.justified))  # type: ignore[arg-type]
+        level = best_obs.level
+        done = _completes(kind, level, best_obs.justified)  # type: ignore[arg-type]
+        reason = "" if done else _partial_reason(kind, level)  # type: ignore[arg-type]
+        if done and kind == "send" and level is Level.OUTBOUND and detail.get("outbound") != "rendered":
+            # The checklist asks for bot output *visible* on the platform, not merely delivered.
+            done, reason = False, "received by the simulated platform, but not seen rendered in its UI"
+        if notes:
+            reason = "; ".join(filter(None, [reason, *dict.fromkeys(notes)]))
+        if level is Level.PROTOCOL and kind == "event" and best_obs.justified:
+            detail["justification"] = next(o for o in proofs if o.justified).message or "protocol injection justified"
+        return level, Status.ACCEPTED if done else Status.PARTIAL, reason, refs, detail
+    if skips:
+        for status in (Status.NOT_SUPPORTED, Status.BLOCKED, Status.PARTIAL):
+            chosen = [o for o in skips if o.skip_status is status]
+            if chosen:
+                level = Level.NOT_SUPPORTED if status is Status.NOT_SUPPORTED else Level.BLOCKED if status is Status.BLOCKED else None
+                return level, status, "; ".join(dict.fromkeys(o.message for o in chosen)), refs, detail
+    return None, Status.UNTESTED, "declared, no evidence", refs, detail
+
+
+def _partial_reason(kind: str, level: Level) -> str:
+    if level is Level.PROTOCOL and kind == "event":
+        return "only a protocol-boundary injection proves it, and no justification says the UI cannot trigger it"
+    if level is Level.PROTOCOL:
+        return "protocol injection only: it does not prove a platform user can send this"
+    return f"only {level.value} evidence, which cannot mark a capability complete"
+
+
+def adapter_status(verdicts: list[Verdict]) -> tuple[Status, str]:
+    """The checklist's acceptance rule for one adapter."""
+    failed = [v.id for v in verdicts if v.status is Status.FAILED]
+    if failed:
+        return Status.FAILED, f"{len(failed)} capability(ies) failed: {', '.join(failed[:8])}"
+    scope = [v for v in verdicts if v.declared]
+    if scope and all(v.status is Status.BLOCKED for v in scope):
+        return Status.BLOCKED, "every capability is blocked"
+    open_ = [v.id for v in scope if v.status not in (Status.ACCEPTED, Status.NOT_SUPPORTED)]
+    if not open_:
+        return Status.ACCEPTED, "every declared capability is accepted or explicitly not supported"
+    return Status.PARTIAL, f"{len(open_)} capability(ies) not complete: {', '.join(open_[:8])}" + (" ..." if len(open_) > 8 else "")
+
+
+def check_adapter(name: str, manifest: Manifest | None, b: _Bucket | None) -> AdapterResult:
+    catalogue = load_catalogue()
+    b = b or _Bucket()
+    observations: dict[str, list[Observation]] = defaultdict(list)
+    inbound, used = _inbound_observations(b)
+    for part in (inbound, _outbound_observations(b), _derived_compat(b)):
+        for cap, items in part.items():
+            observations[cap].extend(items)
+    skip_obs, adapter_blocked = _skip_and_check_observations(b)
+    for cap, items in skip_obs.items():
+        observations[cap].extend(items)
+    # Events the probe saw that no injection explains: they prove nothing about a level, but an
+    # event type the manifest does not declare is reported as undeclared.
+    for i, (ref, ev) in enumerate(b.events):
+        etype = _get(ev, "event.type")
+        if i not in used and etype and (manifest is None or etype not in manifest.events):
+            observations[f"event:{etype}"].append(Observation(None, None, [ref], "observed without a matching injection"))
+
+    caps = catalogue.for_manifest(manifest) if manifest else []
+    declared_ids = {c.id for c in caps}
+    verdicts: list[Verdict] = []
+    for cap in caps:
+        level, status, reason, refs, detail = judge(cap.kind, observations.get(cap.id, []))
+        if status is Status.UNTESTED and adapter_blocked:
+            level, status, reason = Level.BLOCKED, Status.BLOCKED, "; ".join(r for _, r in adapter_blocked)
+            refs = [r for r, _ in adapter_blocked]
+        verdicts.append(Verdict(cap.kind, cap.name, True, level, status, reason, refs, detail, cap.assertion))
+    for cap_id in sorted(set(observations) - declared_ids):
+        kind, _, cname = cap_id.partition(":")
+        if kind not in KINDS:
+            continue
+        obs_list = observations[cap_id]
+        level, _, _, refs, detail = judge(kind, obs_list)
+        if not any(o.ok is not None or o.message == "observed without a matching injection" for o in obs_list):
+            continue  # only blocked/not-supported notes for something not declared: nothing to report
+        verdicts.append(Verdict(kind, cname, False, level, Status.UNDECLARED,
+                                "evidence exists but the manifest does not declare it", refs, detail,
+                                catalogue.info(kind, cname).get("assertion", "")))
+    order = {k: i for i, k in enumerate(KINDS)}
+    verdicts.sort(key=lambda v: order[v.kind])  # stable: manifest order within a kind
+    status, status_reason = adapter_status(verdicts)
+    if adapter_blocked and status is not Status.ACCEPTED:
+        status_reason += "; blocked: " + "; ".join(r for _, r in adapter_blocked)
+    return AdapterResult(
+        adapter=name,
+        framework=b.framework,
+        framework_version=b.framework_version,
+        run_ids=list(b.run_ids),
+        simulator=b.simulator,
+        manifest_path=manifest.path if manifest else None,
+        started=iso_of(b.t_min) if b.t_max else None,
+        ended=iso_of(b.t_max) if b.t_max else None,
+        status=status,
+        status_reason=status_reason,
+        verdicts=verdicts,
+        findings=list(dict.fromkeys(b.findings)),
+    )
+
+
+def check(manifests: list[Manifest], evidence: Iterable[str | Path], *, strict: bool = False,
+          only_declared_adapters: bool = False) -> CheckResult:
+    """Check evidence against manifests. Adapters with evidence but no manifest are checked too
+    (everything they show is ``undeclared``) unless ``only_declared_adapters``."""
+    buckets, read = collect(evidence, strict=strict)
+    by_name = {m.name: m for m in manifests}
+    names = list(by_name)
+    if not only_declared_adapters:
+        names += sorted(n for n in buckets if n and n not in by_name)
+    results = [check_adapter(n, by_name.get(n), buckets.get(n)) for n in names]
+    for res in results:
+        res.evidence_files = list(read.files)
+    problems = [str(p) for p in read.problems] + [str(p) for m in manifests for p in m.problems]
+    return CheckResult(results, problems, read.records, read.files)

@@ -1,0 +1,287 @@
+"""The ``acceptance`` command line.
+
+Examples::
+
+    acceptance manifests --framework langbot==4.11.2 --format json
+    acceptance check runs/<run>/evidence --adapter onebot-v11
+    acceptance report runs/<run>/evidence --report-dir reports
+    acceptance drift --framework langbot==4.11.2 --manifest-dir my-manifests/
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from harness.errors import HarnessError
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                      help="Human table or machine-readable JSON on stdout.")
+FRAMEWORK = click.option("--framework", default="langbot", show_default=True, metavar="SPEC",
+                         help="Framework release: NAME, NAME==VERSION or NAME@/path/to/venv.")
+MANIFEST_DIR = click.option("--manifest-dir", type=click.Path(path_type=Path), default=None,
+                            help="Read manifests from this folder instead of the installed release.")
+ADAPTER = click.option("--adapter", "adapters", multiple=True, metavar="NAME",
+                       help="Only this adapter (manifest name or folder name); repeatable.")
+EVIDENCE = click.argument("evidence", nargs=-1, required=True, type=click.Path(path_type=Path))
+
+
+def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn harness errors into a clear message and their exit code (2 for bad input)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except HarnessError as exc:
+            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            for name, text in getattr(exc, "logs", {}).items():
+                err.print(f"--- {name} (tail) ---\n{text[-3000:]}", markup=False, highlight=False)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def _manifests(framework: str, manifest_dir: Path | None, adapters: tuple[str, ...]):
+    from harness.frameworks.manifests import load_manifests
+    from harness.manifest import select
+
+    manifests, spec = load_manifests(framework, manifest_dir)
+    return select(manifests, adapters), spec
+
+
+def _warn_problems(problems: list[str]) -> None:
+    for p in problems:
+        err.print(f"[yellow]warning:[/] {p}", markup=True, highlight=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="adapter-acceptance")
+def main() -> None:
+    """Evidence-based acceptance of chat-platform adapters."""
+
+
+@main.command()
+@FRAMEWORK
+@MANIFEST_DIR
+@ADAPTER
+@FORMAT
+@_guard
+def manifests(framework: str, manifest_dir: Path | None, adapters: tuple[str, ...], fmt: str) -> None:
+    """List adapters with their declared events, APIs and platform actions.
+
+    Example: acceptance manifests --framework langbot==4.11.2 --format json
+    """
+    found, spec = _manifests(framework, manifest_dir, adapters)
+    if fmt == "json":
+        click.echo(json.dumps({"framework": str(spec) if spec else None, "adapters": [m.to_dict() for m in found]}, indent=2))
+        return
+    table = Table(title=f"Adapters of {spec}" if not manifest_dir else f"Adapters in {manifest_dir}")
+    table.add_column("adapter", no_wrap=True)
+    for col in ("events", "APIs", "platform actions", "manifest", "problems"):
+        table.add_column(col)
+    for m in found:
+        c = m.counts()
+        table.add_row(m.name, str(c["events"]), str(c["apis"]), str(c["platform_actions"]),
+                      f"{Path(m.path).parent.name}/{Path(m.path).name}", str(len(m.problems)))
+    out.print(table)
+    totals = [sum(m.counts()[k] for m in found) for k in ("events", "apis", "platform_actions")]
+    out.print(f"{len(found)} adapters; {totals[0]} events, {totals[1]} APIs, {totals[2]} platform actions declared")
+    _warn_problems([str(p) for m in found for p in m.problems])
+
+
+def _run_check(evidence: tuple[Path, ...], framework: str, manifest_dir: Path | None, adapters: tuple[str, ...], strict: bool):
+    from harness.checker import check
+
+    found, _ = _manifests(framework, manifest_dir, adapters)
+    started = time.perf_counter()
+    result = check(found, evidence, strict=strict, only_declared_adapters=bool(adapters))
+    err.print(f"checked {result.records} records from {len(result.files)} file(s) in {time.perf_counter() - started:.2f}s",
+              highlight=False)
+    _warn_problems(result.problems)
+    return result
+
+
+def _summary_table(result) -> Table:
+    table = Table(title="Acceptance verdicts")
+    for col in ("adapter", "status", "accepted", "partial", "failed", "blocked", "not-supported", "untested", "undeclared"):
+        table.add_column(col)
+    for a in result.adapters:
+        c = a.counts()
+        table.add_row(a.adapter, a.status.value, *(str(c.get(k, 0)) for k in
+                      ("accepted", "partial", "failed", "blocked", "not-supported", "untested", "undeclared")))
+    return table
+
+
+@main.command()
+@EVIDENCE
+@FRAMEWORK
+@MANIFEST_DIR
+@ADAPTER
+@FORMAT
+@click.option("--strict", is_flag=True, help="Validate every record against the evidence JSON Schema; bad lines exit 2.")
+@click.option("--fail-on", type=click.Choice(["failed", "partial", "never"]), default="failed", show_default=True,
+              help="Exit 1 when an adapter's status is this or worse.")
+@_guard
+def check(evidence, framework, manifest_dir, adapters, fmt, strict, fail_on) -> None:
+    """Judge evidence files (or folders of *.jsonl) against the manifests and print the verdicts.
+
+    Example: acceptance check runs/latest/evidence --adapter onebot-v11
+    """
+    from harness.report.model import adapter_dict
+
+    result = _run_check(evidence, framework, manifest_dir, adapters, strict)
+    if fmt == "json":
+        click.echo(json.dumps({"records": result.records, "problems": result.problems,
+                               "adapters": [adapter_dict(a, generated="") for a in result.adapters]}, indent=2))
+    else:
+        out.print(_summary_table(result))
+        for a in result.adapters:
+            out.print(f"[bold]{a.adapter}[/]: {a.status.value} — {a.status_reason}", highlight=False)
+    if strict and result.problems:
+        sys.exit(2)
+    bad = {"failed": {"failed"}, "partial": {"failed", "partial", "blocked", "untested"}, "never": set()}[fail_on]
+    sys.exit(1 if any(a.status.value in bad for a in result.adapters) else 0)
+
+
+@main.command()
+@EVIDENCE
+@FRAMEWORK
+@MANIFEST_DIR
+@ADAPTER
+@click.option("--report-dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+@click.option("--run-id", default=None, help="Folder name under --report-dir (default: a timestamp).")
+@click.option("--strict", is_flag=True, help="Validate every record against the evidence JSON Schema.")
+@_guard
+def report(evidence, framework, manifest_dir, adapters, report_dir, run_id, strict) -> None:
+    """Write per-adapter Markdown, HTML and JSON reports and the cross-adapter matrix.
+
+    Example: acceptance report runs/latest/evidence --report-dir reports
+    """
+    from harness.report import write_reports
+
+    result = _run_check(evidence, framework, manifest_dir, adapters, strict)
+    folder = write_reports(result, report_dir, run_id or time.strftime("%Y%m%d-%H%M%S"))
+    out.print(_summary_table(result))
+    out.print(f"reports written to {folder} (and {report_dir}/latest)", highlight=False)
+
+
+@main.command()
+@FRAMEWORK
+@MANIFEST_DIR
+@ADAPTER
+@FORMAT
+@click.option("--evidence", "evidence", multiple=True, type=click.Path(path_type=Path),
+              help="Evidence files/folders to judge; default: the JSON reports in --report.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=Path("reports/latest"), show_default=True,
+              help="Folder of per-adapter JSON reports used when no --evidence is given.")
+@click.option("--baseline-dir", type=click.Path(path_type=Path), default=None,
+              help="Committed baseline (default: reports/baseline/<framework>-<version>).")
+@click.option("--no-code", is_flag=True, help="Skip the manifest-vs-code comparison.")
+@_guard
+def drift(framework, manifest_dir, adapters, fmt, evidence, report_path, baseline_dir, no_code) -> None:
+    """Gate on drift between manifest, adapter code, evidence and the committed baseline.
+
+    Exit 0 clean, 1 drift, 2 bad input.
+
+    Example: acceptance drift --framework langbot==4.11.2 --manifest-dir changed-manifests/
+    """
+    from harness import drift as d
+
+    found, spec = _manifests(framework, manifest_dir, adapters)
+    report = d.DriftReport()
+    if no_code:
+        report.ran["manifest-vs-code"] = "skipped (--no-code)"
+    else:
+        from harness.frameworks.manifests import introspect_code
+
+        code = introspect_code(spec)
+        if code:
+            report.findings += d.manifest_vs_code(found, code)
+            report.ran["manifest-vs-code"] = f"{len(found)} manifest(s) against adapter code introspected inside {spec}"
+        else:
+            report.ran["manifest-vs-code"] = f"skipped: {spec.name} has no adapter code to introspect"
+    results = _results_for_drift(found, evidence, report_path, framework, manifest_dir, adapters, report)
+    if results is not None:
+        report.findings += d.manifest_vs_evidence(results)
+        base = baseline_dir or Path("reports/baseline") / f"{spec.name}-{spec.version}"
+        if base.is_dir():
+            report.findings += d.evidence_vs_baseline(results, base)
+            report.ran["evidence-vs-baseline"] = f"{len(results)} adapter(s) against {base}"
+        else:
+            report.ran["evidence-vs-baseline"] = f"skipped: no baseline at {base} (write one with `acceptance baseline`)"
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        for name, what in report.ran.items():
+            out.print(f"[bold]{name}[/]: {what}", highlight=False)
+        if report.findings:
+            table = Table(title=f"{len(report.findings)} drift finding(s)")
+            for col in ("comparison", "adapter", "capability", "finding", "explanation"):
+                table.add_column(col, overflow="fold")
+            for f in report.findings:
+                table.add_row(f.comparison, f.adapter, f.capability, f.kind, f.explanation)
+            out.print(table)
+        else:
+            out.print("no drift")
+    sys.exit(1 if report.drifted else 0)
+
+
+def _results_for_drift(found, evidence, report_path, framework, manifest_dir, adapters, report):
+    from harness import drift as d
+    from harness.verdicts import adapter_from_dict
+
+    if evidence:
+        result = _run_check(tuple(evidence), framework, manifest_dir, adapters, False)
+        report.ran["manifest-vs-evidence"] = f"{result.records} evidence record(s) from {len(result.files)} file(s)"
+        return [a for a in result.adapters if a.verdicts]
+    by_name = {m.name: m for m in found}
+    reports = sorted(Path(report_path).glob("*.json")) if Path(report_path).is_dir() else []
+    results = []
+    for path in reports:
+        data = json.loads(path.read_text("utf-8"))
+        if data.get("schema") == "acceptance-report/1" and data.get("adapter") in by_name:
+            results.append(d.reproject(adapter_from_dict(data), by_name[data["adapter"]]))
+    if not results:
+        report.ran["manifest-vs-evidence"] = f"skipped: no --evidence and no per-adapter reports in {report_path}"
+        report.ran["evidence-vs-baseline"] = "skipped: nothing to compare"
+        return None
+    report.ran["manifest-vs-evidence"] = f"{len(results)} adapter report(s) in {report_path}"
+    return results
+
+
+@main.command()
+@FRAMEWORK
+@MANIFEST_DIR
+@ADAPTER
+@click.option("--evidence", "evidence", multiple=True, type=click.Path(path_type=Path))
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=Path("reports/latest"), show_default=True)
+@click.option("--baseline-dir", type=click.Path(path_type=Path), default=None)
+@_guard
+def baseline(framework, manifest_dir, adapters, evidence, report_path, baseline_dir) -> None:
+    """Record the current levels as the committed baseline (reports/baseline/<framework>-<version>/)."""
+    from harness import drift as d
+
+    found, spec = _manifests(framework, manifest_dir, adapters)
+    tmp = d.DriftReport()
+    results = _results_for_drift(found, evidence, report_path, framework, manifest_dir, adapters, tmp)
+    if not results:
+        raise HarnessError(f"nothing to record: {tmp.ran.get('manifest-vs-evidence')}")
+    base = baseline_dir or Path("reports/baseline") / f"{spec.name}-{spec.version}"
+    for p in d.write_baseline(results, base):
+        out.print(f"wrote {p}", highlight=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

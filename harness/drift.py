@@ -1,0 +1,156 @@
+"""The drift gate: manifest <-> adapter code <-> evidence <-> committed baseline.
+
+Every difference is discovered by comparison; nothing here knows what any adapter is expected to
+differ in. Exit codes (CLI): 0 clean, 1 drift, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.levels import Level, Status, strength
+from harness.manifest import Manifest
+from harness.verdicts import AdapterResult
+
+UNPROVEN = (Status.UNTESTED, Status.FAILED, Status.BLOCKED)
+_STATUS_RANK = {Status.ACCEPTED: 4, Status.NOT_SUPPORTED: 4, Status.PARTIAL: 3, Status.BLOCKED: 2,
+                Status.UNDECLARED: 2, Status.UNTESTED: 1, Status.FAILED: 0}
+
+
+@dataclass
+class Finding:
+    comparison: str  # "manifest-vs-code", "manifest-vs-evidence", "evidence-vs-baseline"
+    adapter: str
+    capability: str
+    kind: str  # short machine word, e.g. "declared-not-in-code"
+    explanation: str
+
+
+@dataclass
+class DriftReport:
+    findings: list[Finding] = field(default_factory=list)
+    ran: dict[str, str] = field(default_factory=dict)  # comparison -> what was compared, or why skipped
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"drift": self.drifted, "comparisons": self.ran, "findings": [asdict(f) for f in self.findings]}
+
+
+def _diff(declared: list[str], actual: list[str]) -> tuple[list[str], list[str]]:
+    d, a = set(declared), set(actual)
+    return [x for x in declared if x not in a], sorted(a - d)
+
+
+def manifest_vs_code(manifests: list[Manifest], code: dict[str, dict]) -> list[Finding]:
+    """(a) what each manifest declares versus what the adapter's code answers."""
+    out: list[Finding] = []
+    lists = (("events", "event", "get_supported_events()", lambda m: m.events),
+             ("apis", "api", "get_supported_apis()", lambda m: m.apis),
+             ("platform_actions", "platform_api", "PLATFORM_API_MAP", lambda m: m.platform_actions))
+    for m in manifests:
+        info = code.get(m.name)
+        if info is None:
+            out.append(Finding("manifest-vs-code", m.name, "-", "no-code", "no adapter code answered for this manifest"))
+            continue
+        for err in info.get("errors") or []:
+            out.append(Finding("manifest-vs-code", m.name, "-", "introspection-error", err.strip().splitlines()[-1]))
+        for key, kind, source, declared in lists:
+            actual = info.get(key)
+            if actual is None:
+                continue
+            missing, extra = _diff(declared(m), actual)
+            out += [Finding("manifest-vs-code", m.name, f"{kind}:{x}", "declared-not-in-code",
+                            f"the manifest declares {kind} '{x}', but {source} does not return it (code evaluated with the manifest's default config)") for x in missing]
+            out += [Finding("manifest-vs-code", m.name, f"{kind}:{x}", "in-code-not-declared",
+                            f"{source} returns {kind} '{x}', but the manifest does not declare it") for x in extra]
+    return out
+
+
+def manifest_vs_evidence(results: list[AdapterResult]) -> list[Finding]:
+    """(b) declared but unproven, proven but undeclared."""
+    out: list[Finding] = []
+    for res in results:
+        for v in res.verdicts:
+            if v.kind == "compat":
+                continue
+            if v.declared and v.status in UNPROVEN:
+                out.append(Finding("manifest-vs-evidence", res.adapter, v.id, f"declared-{v.status.value}",
+                                   f"declared but unproven ({v.status.value}): {v.reason}"))
+            elif v.status is Status.UNDECLARED:
+                out.append(Finding("manifest-vs-evidence", res.adapter, v.id, "undeclared",
+                                   f"evidence shows it ({', '.join(v.evidence[:2])}), but the manifest does not declare it"))
+    return out
+
+
+def baseline_summary(res: AdapterResult) -> dict[str, Any]:
+    """What is committed under reports/baseline/: per capability the level and status."""
+    return {"adapter": res.adapter, "framework": res.framework, "framework_version": res.framework_version,
+            "status": res.status.value,
+            "capabilities": {v.id: {"level": v.level.value if v.level else None, "status": v.status.value} for v in res.verdicts}}
+
+
+def evidence_vs_baseline(results: list[AdapterResult], baseline_dir: Path) -> list[Finding]:
+    """(c) a capability whose level or status dropped below the committed baseline."""
+    out: list[Finding] = []
+    for res in results:
+        path = baseline_dir / f"{res.adapter}.json"
+        if not path.exists():
+            continue
+        base = json.loads(path.read_text("utf-8"))
+        now = {v.id: v for v in res.verdicts}
+        for cap, old in base.get("capabilities", {}).items():
+            cur = now.get(cap)
+            old_level = Level(old["level"]) if old.get("level") else None
+            if cur is None:
+                out.append(Finding("evidence-vs-baseline", res.adapter, cap, "missing",
+                                   f"in the baseline ({old.get('status')}, {old.get('level')}) but absent now"))
+                continue
+            if (strength(old_level) if old_level else 0) > (strength(cur.level) if cur.level else 0):
+                out.append(Finding("evidence-vs-baseline", res.adapter, cap, "level-dropped",
+                                   f"level dropped from {old_level.value} to {cur.level.value if cur.level else 'none'} ({cur.status.value}: {cur.reason})"))
+            elif _STATUS_RANK.get(cur.status, 0) < _STATUS_RANK.get(Status(old["status"]), 0):
+                out.append(Finding("evidence-vs-baseline", res.adapter, cap, "status-dropped",
+                                   f"status dropped from {old['status']} to {cur.status.value}: {cur.reason}"))
+    return out
+
+
+def write_baseline(results: list[AdapterResult], baseline_dir: Path) -> list[Path]:
+    baseline_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for res in results:
+        path = baseline_dir / f"{res.adapter}.json"
+        path.write_text(json.dumps(baseline_summary(res), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def reproject(res: AdapterResult, manifest: Manifest) -> AdapterResult:
+    """Judge an earlier result against a (possibly changed) manifest: what the manifest declares
+    and the result does not prove becomes untested; what the result proves and the manifest no
+    longer declares becomes undeclared."""
+    from harness.capabilities import load_catalogue
+    from harness.verdicts import Verdict
+
+    wanted = {c.id: c for c in load_catalogue().for_manifest(manifest)}
+    have = {v.id: v for v in res.verdicts}
+    verdicts = []
+    for cap_id, cap in wanted.items():
+        v = have.get(cap_id)
+        if v is None or v.status is Status.UNDECLARED:
+            old = v
+            v = Verdict(cap.kind, cap.name, True, old.level if old else None,
+                        Status.PARTIAL if old and old.level else Status.UNTESTED,
+                        "newly declared; earlier evidence was for an undeclared capability" if old else "declared, no evidence",
+                        list(old.evidence) if old else [], assertion=cap.assertion)
+        verdicts.append(v)
+    for cap_id, v in have.items():
+        if cap_id not in wanted and v.level is not None and strength(v.level) > 0:
+            verdicts.append(Verdict(v.kind, v.name, False, v.level, Status.UNDECLARED,
+                                    "evidence exists but the manifest does not declare it", v.evidence))
+    return AdapterResult(**{**res.__dict__, "verdicts": verdicts})

@@ -1,0 +1,44 @@
+"""Expected-versus-observed comparison of message component chains.
+
+An expected component lists only what must hold: ``{"type": "Plain", "text": "a  b\\nc"}`` demands
+the exact text (spaces and newlines included); the value ``"*"`` demands a present, non-empty field
+(``{"type": "Source", "id": "*"}``). Component order must match. A leading ``Source`` that the
+expectation does not mention is ignored, because every received message carries one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PRESENT = "*"
+
+
+def _same(expected: Any, observed: Any) -> bool:
+    if expected == PRESENT:
+        return observed not in (None, "", [], {})
+    if isinstance(expected, dict):
+        return isinstance(observed, dict) and all(_same(v, observed.get(k)) for k, v in expected.items())
+    if isinstance(expected, list):
+        return isinstance(observed, list) and len(expected) == len(observed) and all(map(_same, expected, observed))
+    if isinstance(expected, (int, float)) and not isinstance(expected, bool):
+        return str(expected) == str(observed)
+    return expected == observed or (observed is not None and str(expected) == str(observed))
+
+
+def compare_components(expected: list[dict], observed: list[dict] | None) -> str | None:
+    """Return ``None`` when ``observed`` satisfies ``expected``, else a message saying what differs."""
+    observed = list(observed or [])
+    if not any(c.get("type") == "Source" for c in expected):
+        observed = [c for c in observed if c.get("type") != "Source"]
+    exp_types = [c.get("type") for c in expected]
+    obs_types = [c.get("type") for c in observed]
+    if exp_types != obs_types:
+        return f"component order/types differ: expected {exp_types}, observed {obs_types}"
+    for i, (exp, obs) in enumerate(zip(expected, observed)):
+        for key, value in exp.items():
+            if key == "type":
+                continue
+            if not _same(value, obs.get(key)):
+                want = "present" if value == PRESENT else repr(value)
+                return f"component {i} ({exp.get('type')}): field '{key}' expected {want}, observed {obs.get(key)!r}"
+    return None

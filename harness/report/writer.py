@@ -1,0 +1,60 @@
+"""Write every report format for a check result into ``<report-root>/<run-id>/``."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from harness.evidence.writer import now_iso
+from harness.report.html import adapter_html, matrix_html
+from harness.report.markdown import adapter_markdown, matrix_markdown
+from harness.report.model import adapter_dict, cited_lines
+from harness.verdicts import CheckResult
+
+
+def build_matrix(result: CheckResult, generated: str) -> dict:
+    adapters = [a.adapter for a in result.adapters]
+    rows: dict[str, dict[str, dict]] = {}
+    for a in result.adapters:
+        for v in a.verdicts:
+            rows.setdefault(v.id, {})[a.adapter] = {"status": v.status.value, "level": v.level.value if v.level else None}
+    return {"schema": "acceptance-matrix/1", "generated": generated, "adapters": adapters,
+            "status": {a.adapter: a.status.value for a in result.adapters}, "rows": rows}
+
+
+def safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "unnamed"
+
+
+def write_reports(result: CheckResult, report_root: str | Path, run_id: str, *,
+                  extra: dict[str, str] | None = None, update_latest: bool = True) -> Path:
+    """Write ``<adapter>.{md,html,json}`` and ``matrix.{md,html,json}``; point ``latest`` at the folder."""
+    generated = now_iso()
+    out = Path(report_root) / safe_name(run_id)
+    out.mkdir(parents=True, exist_ok=True)
+    cited = cited_lines(result)
+    for res in result.adapters:
+        base = out / safe_name(res.adapter)
+        base.with_suffix(".json").write_text(json.dumps(adapter_dict(res, generated=generated, problems=result.problems),
+                                                        indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        base.with_suffix(".md").write_text(adapter_markdown(res, generated=generated, extra=extra), encoding="utf-8")
+        base.with_suffix(".html").write_text(adapter_html(res, generated=generated, cited=cited, extra=extra), encoding="utf-8")
+    matrix = build_matrix(result, generated)
+    (out / "matrix.json").write_text(json.dumps(matrix, indent=2) + "\n", encoding="utf-8")
+    (out / "matrix.md").write_text(matrix_markdown(matrix), encoding="utf-8")
+    (out / "matrix.html").write_text(matrix_html(matrix), encoding="utf-8")
+    if update_latest:
+        point_latest(Path(report_root), out)
+    return out
+
+
+def point_latest(report_root: Path, target: Path) -> None:
+    """Atomically repoint ``<report-root>/latest`` at ``target`` (a relative symlink)."""
+    link = report_root / "latest"
+    tmp = report_root / f".latest.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(os.path.relpath(target, report_root), tmp)
+    os.replace(tmp, link)
