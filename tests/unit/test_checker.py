@@ -1,0 +1,124 @@
+import pytest
+
+from harness.checker import check
+from harness.levels import Level, Status
+from harness.manifest import load_manifest_dir
+
+from .evidence_factory import Story
+
+pytestmark = pytest.mark.unit
+
+PLAIN = [{"type": "Plain", "text": "a  b\nc"}]
+
+
+@pytest.fixture
+def manifests(demo_manifest_dir):
+    return load_manifest_dir(demo_manifest_dir)
+
+
+def run(manifests, path):
+    result = check(manifests, [path])
+    return result.adapters[0]
+
+
+def test_protocol_inbound_is_partial_never_ui(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.inbound(["event:message.received", "receive:Plain"], PLAIN)
+    # A record that claims UI but was not produced by a UI action stays protocol.
+    s.inbound(["receive:At"], [{"type": "At", "target": "42"}], level="plugin-e2e-ui", producer="protocol-injector")
+    res = run(manifests, tmp_path / "e.jsonl")
+    for cap in ("event:message.received", "receive:Plain", "receive:At"):
+        v = res.verdict(cap)
+        assert v.level is Level.PROTOCOL and v.status is Status.PARTIAL, cap
+    assert len(res.verdict("receive:Plain").evidence) == 2
+
+
+def test_ui_inbound_accepts_and_justified_protocol_event_accepts(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.inbound(["event:message.received", "receive:Plain"], PLAIN, producer="ui-action", level="plugin-e2e-ui")
+    s.inbound(["event:group.member_joined"], [], etype="group.member_joined", justification="no UI action joins a group")
+    res = run(manifests, tmp_path / "e.jsonl")
+    assert res.verdict("receive:Plain").level is Level.UI
+    assert res.verdict("receive:Plain").status is Status.ACCEPTED
+    assert res.verdict("event:group.member_joined").status is Status.ACCEPTED
+
+
+def test_plain_text_fidelity_is_exact(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.inbound(["receive:Plain"], PLAIN, observed=[{"type": "Plain", "text": "a b\nc"}])
+    v = run(manifests, tmp_path / "e.jsonl").verdict("receive:Plain")
+    assert v.status is Status.FAILED and "text" in v.reason
+
+
+def test_mixed_chain_order(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    chain = [{"type": "Plain", "text": "x"}, {"type": "At", "target": "1"}, {"type": "Face", "id": "2"}]
+    s.inbound(["receive:mixed"], chain, observed=[chain[1], chain[0], chain[2]])
+    v = run(manifests, tmp_path / "e.jsonl").verdict("receive:mixed")
+    assert v.status is Status.FAILED and "order" in v.reason
+
+
+def test_injected_but_never_arrived_fails(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.inbound(["receive:Image"], [{"type": "Image"}], arrive=False)
+    v = run(manifests, tmp_path / "e.jsonl").verdict("receive:Image")
+    assert v.status is Status.FAILED and "no matching event" in v.reason
+
+
+def test_outbound_requires_platform_receipt(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.outbound(["api:get_group_info"], received=False)
+    s.outbound(["api:send_message", "send:Plain"], PLAIN, rendered=True)
+    s.outbound(["api:reply_message", "send:At"], [{"type": "At", "target": "9"}])
+    res = run(manifests, tmp_path / "e.jsonl")
+    v = res.verdict("api:get_group_info")
+    assert v.level is None and v.status is Status.PARTIAL and "received nothing" in v.reason
+    assert res.verdict("api:send_message").level is Level.OUTBOUND
+    assert res.verdict("api:send_message").status is Status.ACCEPTED
+    assert res.verdict("send:Plain").status is Status.ACCEPTED and res.verdict("send:Plain").detail["outbound"] == "rendered"
+    # received but not seen rendered: a send component stays partial, the API is accepted
+    assert res.verdict("send:At").status is Status.PARTIAL
+    assert res.verdict("api:reply_message").status is Status.ACCEPTED
+
+
+def test_outbound_fidelity_and_errors(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.outbound(["send:Plain"], PLAIN, observed=[{"type": "Plain", "text": "different"}])
+    s.outbound(["api:reply_message"], ok=False, received=False)
+    s.outbound(["platform_api:get_login_info"], ok=False, received=False, error_kind="refused")
+    s.outbound(["platform_api:get_login_info"], scope="plugin", action="get_login_info")
+    res = run(manifests, tmp_path / "e.jsonl")
+    assert res.verdict("send:Plain").status is Status.FAILED
+    assert res.verdict("api:reply_message").status is Status.FAILED
+    v = res.verdict("platform_api:get_login_info")
+    assert v.status is Status.ACCEPTED and "refused" in v.reason  # both outcomes are reported
+
+
+def test_skips_untested_undeclared_and_adapter_status(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.skip(["receive:Forward"], "not-supported", "platform has no forward")
+    s.skip(["receive:Voice"], "blocked", "simulator UI cannot create this")
+    s.outbound(["api:kick_member"])  # not declared by the demo manifest
+    s.w.write("event", adapter=s.adapter, producer="probe", event={"type": "friend.added"})
+    res = run(manifests, tmp_path / "e.jsonl")
+    assert res.verdict("receive:Forward").status is Status.NOT_SUPPORTED
+    assert res.verdict("receive:Voice").status is Status.BLOCKED
+    assert res.verdict("api:get_group_info").status is Status.UNTESTED
+    assert res.verdict("api:kick_member").status is Status.UNDECLARED
+    assert res.verdict("event:friend.added").status is Status.UNDECLARED
+    assert res.status is Status.PARTIAL
+
+
+def test_adapter_blocked_when_stack_failed(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.skip([], "blocked", "LangBot did not start: port in use")
+    res = run(manifests, tmp_path / "e.jsonl")
+    assert res.status is Status.BLOCKED
+    assert all(v.status is Status.BLOCKED and "port in use" in v.reason for v in res.verdicts)
+
+
+def test_adapter_live_observer_gives_adapter_live(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.inbound(["receive:Plain"], PLAIN, observer="adapter-driver")
+    v = run(manifests, tmp_path / "e.jsonl").verdict("receive:Plain")
+    assert v.level is Level.ADAPTER_LIVE and v.status is Status.PARTIAL

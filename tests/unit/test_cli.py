@@ -1,0 +1,70 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from harness.cli import main
+
+from .evidence_factory import Story
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def evidence(tmp_path):
+    s = Story(tmp_path / "e.jsonl")
+    s.outbound(["api:send_message", "send:Plain"], [{"type": "Plain", "text": "hi"}])
+    with open(tmp_path / "e.jsonl", "a") as fh:
+        fh.write("{corrupt\n")
+    return tmp_path / "e.jsonl"
+
+
+def test_manifests_json(demo_manifest_dir):
+    r = CliRunner().invoke(main, ["manifests", "--manifest-dir", str(demo_manifest_dir), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["adapters"][0]["counts"] == {"events": 3, "apis": 4, "platform_actions": 1}
+
+
+def test_check_reports_corrupt_line_and_verdicts(evidence, demo_manifest_dir):
+    r = CliRunner().invoke(main, ["check", str(evidence), "--manifest-dir", str(demo_manifest_dir), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert f"{evidence}:3" in r.stderr and "not JSON" in r.stderr
+    data = json.loads(r.stdout)
+    caps = {c["id"]: c for c in data["adapters"][0]["capabilities"]}
+    assert caps["api:send_message"]["status"] == "accepted"
+    r = CliRunner().invoke(main, ["check", str(evidence), "--manifest-dir", str(demo_manifest_dir), "--strict"])
+    assert r.exit_code == 2
+
+
+def test_report_writes_all_formats(evidence, demo_manifest_dir, tmp_path):
+    r = CliRunner().invoke(main, ["report", str(evidence), "--manifest-dir", str(demo_manifest_dir),
+                                  "--report-dir", str(tmp_path / "rep"), "--run-id", "r1"])
+    assert r.exit_code == 0, r.output
+    for ext in ("md", "html", "json"):
+        assert (tmp_path / "rep" / "r1" / f"demo-adapter.{ext}").exists()
+    assert (tmp_path / "rep" / "latest").is_symlink()
+
+
+def test_bad_input_exits_2_with_place(tmp_path, demo_manifest_dir):
+    r = CliRunner().invoke(main, ["check", str(tmp_path / "missing.jsonl"), "--manifest-dir", str(demo_manifest_dir)])
+    assert r.exit_code == 2 and "missing.jsonl" in r.stderr and "not found" in r.stderr
+    bad = tmp_path / "m" / "x"
+    bad.mkdir(parents=True)
+    (bad / "manifest.yaml").write_text("metadata: {name: x}\n")
+    r = CliRunner().invoke(main, ["manifests", "--manifest-dir", str(tmp_path / "m")])
+    assert r.exit_code == 2 and "manifest.yaml" in r.stderr and "spec" in r.stderr
+    r = CliRunner().invoke(main, ["manifests", "--framework", "nosuch==1"])
+    assert r.exit_code == 2 and "unknown framework" in r.stderr
+
+
+def test_drift_uses_reports_and_baseline(evidence, demo_manifest_dir, tmp_path):
+    runner = CliRunner()
+    runner.invoke(main, ["report", str(evidence), "--manifest-dir", str(demo_manifest_dir),
+                         "--report-dir", str(tmp_path / "rep"), "--run-id", "r1"])
+    r = runner.invoke(main, ["drift", "--manifest-dir", str(demo_manifest_dir), "--no-code", "--format", "json",
+                             "--report", str(tmp_path / "rep" / "latest"), "--baseline-dir", str(tmp_path / "base")])
+    assert r.exit_code == 1, r.output  # declared but unproven capabilities are drift
+    data = json.loads(r.stdout)
+    assert any(f["capability"] == "api:reply_message" for f in data["findings"])
+    assert "skipped" in data["comparisons"]["evidence-vs-baseline"]

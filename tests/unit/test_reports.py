@@ -1,0 +1,56 @@
+import json
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from harness.checker import check
+from harness.manifest import load_manifest_dir
+from harness.report import write_reports
+
+from .evidence_factory import Story
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def report_folder(tmp_path, demo_manifest_dir):
+    s = Story(tmp_path / "ev" / "e.jsonl")
+    s.inbound(["event:message.received", "receive:Plain"], [{"type": "Plain", "text": "a  b"}])
+    s.outbound(["api:send_message", "send:Plain"], [{"type": "Plain", "text": "hi"}], rendered=True)
+    s.skip(["receive:Voice"], "blocked", "simulator UI cannot create this")
+    s.w.write("finding", adapter=s.adapter, message="call_platform_api refused in run scope")
+    result = check(load_manifest_dir(demo_manifest_dir), [tmp_path / "ev"])
+    return write_reports(result, tmp_path / "reports", "run-1")
+
+
+def test_json_report_matches_schema_and_cites_lines(report_folder):
+    data = json.loads((report_folder / "demo-adapter.json").read_text())
+    schema = json.loads(resources.files("harness.report").joinpath("report.schema.json").read_text())
+    jsonschema.validate(data, schema)
+    caps = {c["id"]: c for c in data["capabilities"]}
+    assert caps["receive:Plain"]["level"] == "plugin-e2e-protocol"
+    assert caps["receive:Plain"]["evidence"][0].endswith("e.jsonl:1")
+    assert caps["receive:Voice"]["status"] == "blocked" and data["blocked"][0]["reason"].startswith("simulator UI")
+    assert data["findings"][0]["message"].startswith("call_platform_api refused")
+
+
+def test_markdown_and_html_have_every_table(report_folder):
+    md = (report_folder / "demo-adapter.md").read_text()
+    html = (report_folder / "demo-adapter.html").read_text()
+    for title in ("Events", "Common APIs", "Platform-specific APIs", "Receive components", "Send components"):
+        assert f"## {title}" in md and f">{title}</h2>" in html
+    assert "simulator UI cannot create this" in md
+    # every evidence link in the HTML resolves to an anchor in the same page
+    import re
+    links = set(re.findall(r'href="#(ev-[^"]+)"', html))
+    anchors = set(re.findall(r'id="(ev-[^"]+)"', html))
+    assert links and links <= anchors
+
+
+def test_matrix_and_latest_link(report_folder):
+    root = report_folder.parent
+    assert (root / "latest").resolve() == report_folder.resolve()
+    matrix = json.loads((report_folder / "matrix.json").read_text())
+    assert matrix["rows"]["api:send_message"]["demo-adapter"]["status"] == "accepted"
+    assert (report_folder / "matrix.html").exists() and (report_folder / "matrix.md").exists()
