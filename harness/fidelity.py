@@ -28,8 +28,10 @@ def _same(expected: Any, observed: Any) -> bool:
 def compare_components(expected: list[dict], observed: list[dict] | None) -> str | None:
     """Return ``None`` when ``observed`` satisfies ``expected``, else a message saying what differs."""
     observed = list(observed or [])
-    if not any(c.get("type") == "Source" for c in expected):
+    if observed and observed[0].get("type") == "Source" and not any(c.get("type") == "Source" for c in expected):
         observed = [c for c in observed if c.get("type") != "Source"]
+    if expected == observed:  # the usual case: exactly what was expected
+        return None
     exp_types = [c.get("type") for c in expected]
     obs_types = [c.get("type") for c in observed]
     if exp_types != obs_types:

@@ -54,44 +54,61 @@ def evidence_files(paths: list[str | Path]) -> list[Path]:
     return out
 
 
-def iter_records(paths: list[str | Path], result: ReadResult, *, strict: bool = False) -> Iterator[tuple[str, dict]]:
+def iter_records(paths: list[str | Path], result: ReadResult, *, strict: bool = False,
+                 numeric_refs: bool = False) -> Iterator[tuple[str | int, dict]]:
     """Stream records from JSONL files.
 
     A line that is not UTF-8, not JSON, truncated or not a record is added to ``result.problems``
     with its file and line number, and reading goes on. ``strict`` validates every record against
     the JSON Schema (slower); otherwise only the type tag and required keys are checked.
+    ``numeric_refs`` yields ``file_index << 32 | line`` instead of ``"<file>:<line>"`` (see
+    :func:`ref_text`), which saves a string per record on large runs.
     """
     validator = None
     if strict:
         import jsonschema
 
         validator = jsonschema.Draft202012Validator(evidence_schema())
+    loads = orjson.loads
     for path in evidence_files(paths):
         name = str(path)
         result.files.append(name)
         with open(path, "rb") as fh:
-            lineno = 0
-            for lineno, raw in enumerate(fh, 1):
-                if not raw.strip():
+            data = fh.read()
+        if not data.strip():
+            result.problems.append(BadLine(name, 0, "empty evidence file (no records)"))
+            continue
+        file_bits = (len(result.files) - 1) << 32
+        lines = data.split(b"\n")
+        last = len(lines)
+        for lineno, raw in enumerate(lines, 1):
+            if not raw:
+                continue
+            try:
+                rec = loads(raw)
+            except orjson.JSONDecodeError as exc:
+                if raw.isspace():
                     continue
-                try:
-                    rec = orjson.loads(raw)
-                except orjson.JSONDecodeError as exc:
-                    result.problems.append(BadLine(name, lineno, _describe_bad(raw, exc)))
+                result.problems.append(BadLine(name, lineno, _describe_bad(raw + (b"\n" if lineno < last else b""), exc)))
+                continue
+            if type(rec) is not dict or rec.get("record") not in RECORD_TYPES or "v" not in rec or "run_id" not in rec:
+                result.problems.append(BadLine(name, lineno, _describe_shape(rec)))
+                continue
+            if validator is not None:
+                err = next(iter(validator.iter_errors(rec)), None)
+                if err is not None:
+                    where = ".".join(map(str, err.absolute_path)) or "(record)"
+                    result.problems.append(BadLine(name, lineno, f"schema: field '{where}': {err.message}"))
                     continue
-                if not isinstance(rec, dict) or rec.get("record") not in RECORD_TYPES or any(k not in rec for k in REQUIRED_KEYS):
-                    result.problems.append(BadLine(name, lineno, _describe_shape(rec)))
-                    continue
-                if validator is not None:
-                    err = next(iter(validator.iter_errors(rec)), None)
-                    if err is not None:
-                        where = ".".join(map(str, err.absolute_path)) or "(record)"
-                        result.problems.append(BadLine(name, lineno, f"schema: field '{where}': {err.message}"))
-                        continue
-                result.records += 1
-                yield f"{name}:{lineno}", rec
-            if lineno == 0:
-                result.problems.append(BadLine(name, 0, "empty evidence file (no records)"))
+            result.records += 1
+            yield (file_bits | lineno) if numeric_refs else f"{name}:{lineno}", rec
+
+
+def ref_text(ref: str | int, files: list[str]) -> str:
+    """``"<file>:<line>"`` for a reference yielded by :func:`iter_records`."""
+    if isinstance(ref, str):
+        return ref
+    return f"{files[ref >> 32]}:{ref & 0xFFFFFFFF}"
 
 
 def _describe_bad(raw: bytes, exc: Exception) -> str:

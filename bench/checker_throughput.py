@@ -1,0 +1,108 @@
+"""Benchmark: check + report over N evidence records versus a bare ``json.loads`` pass.
+
+    python bench/checker_throughput.py [--records 1000000] [--keep FILE]
+
+Generates a realistic mix (inject/event pairs, api_call/platform_received pairs, skips) for the
+OneBot-like demo manifest, then times, in the same run and on the same file:
+  baseline  : read every line and json.loads it
+  harness   : harness.checker.check + harness.report.write_reports
+and prints both times and their ratio (goal: at most 2x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from harness.checker import check
+from harness.evidence.writer import dumps_line
+from harness.manifest import load_manifest_dir
+from harness.report import write_reports
+
+MANIFESTS = Path(__file__).resolve().parent.parent / "tests" / "unit" / "data" / "manifests"
+ADAPTERS = ["demo-adapter"]
+INBOUND = [["event:message.received", "receive:Plain"], ["receive:At"], ["receive:Image"], ["event:group.member_joined"]]
+OUTBOUND = [["api:send_message", "send:Plain"], ["api:reply_message", "send:At"], ["api:get_group_info"], ["platform_api:get_login_info"]]
+
+
+def generate(path: Path, n: int, seed: int = 7) -> None:
+    rnd = random.Random(seed)
+    t = 1_700_000_000.0
+    base = {"v": 1, "run_id": "bench", "framework": "langbot", "framework_version": "4.11.2"}
+    written = 0
+    with open(path, "wb", buffering=1 << 20) as fh:
+        mid = 0
+        while written < n:
+            mid += 1
+            t += 0.001
+            adapter = ADAPTERS[mid % len(ADAPTERS)]
+            if rnd.random() < 0.5:
+                caps = INBOUND[mid % len(INBOUND)]
+                text = f"message {mid}  with\nnewline"
+                fh.write(dumps_line({**base, "record": "inject", "ts": "", "t": t, "adapter": adapter, "producer": "protocol-injector",
+                                     "level": "plugin-e2e-protocol", "capabilities": caps,
+                                     "match": {"event.type": "message.received", "event.message_id": str(mid)},
+                                     "expected": {"components": [{"type": "Plain", "text": text}]}}))
+                fh.write(dumps_line({**base, "record": "event", "ts": "", "t": t + 0.0005, "adapter": adapter, "producer": "probe",
+                                     "event": {"class": "MessageReceivedEvent", "type": "message.received", "message_id": str(mid),
+                                               "bot_uuid": "b", "adapter_name": adapter, "chat_type": "group", "chat_id": "2001",
+                                               "components": [{"type": "Source", "id": str(mid)}, {"type": "Plain", "text": text}],
+                                               "source_platform_object": True}}))
+            else:
+                caps = OUTBOUND[mid % len(OUTBOUND)]
+                fh.write(dumps_line({**base, "record": "platform_received", "ts": "", "t": t + 0.0002, "adapter": adapter,
+                                     "producer": "simulator", "action": "send_group_msg",
+                                     "observed": {"components": [{"type": "Plain", "text": "hi"}], "message_id": str(mid)}}))
+                fh.write(dumps_line({**base, "record": "api_call", "ts": "", "t": t + 0.0004, "adapter": adapter, "producer": "probe",
+                                     "capabilities": caps, "api": {"name": caps[0].split(":")[1], "scope": "run", "ok": True,
+                                                                   "input": {"target": "2001"}, "result": {"message_id": mid},
+                                                                   "started": t, "ended": t + 0.0004},
+                                     "expected": {"components": [{"type": "Plain", "text": "hi"}]} if "send:" in caps[-1] else None}))
+            written += 2
+
+
+def bare_json_pass(path: Path) -> float:
+    start = time.perf_counter()
+    with open(path, "rb") as fh:
+        for line in fh:
+            json.loads(line)
+    return time.perf_counter() - start
+
+
+def harness_pass(path: Path, out: Path) -> tuple[float, int]:
+    manifests = load_manifest_dir(MANIFESTS)
+    start = time.perf_counter()
+    result = check(manifests, [path])
+    write_reports(result, out, "bench", update_latest=False)
+    elapsed = time.perf_counter() - start
+    return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=Path, default=None, help="write the generated evidence here and keep it")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.keep or Path(tmp) / "evidence.jsonl"
+        t0 = time.perf_counter()
+        generate(path, args.records)
+        size = path.stat().st_size
+        print(f"generated {args.records:,} records ({size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f}s")
+        baseline = bare_json_pass(path)
+        harness, peak = harness_pass(path, Path(tmp) / "reports")
+        print(f"{'pass':<28}{'seconds':>10}{'records/s':>14}")
+        print(f"{'bare json.loads':<28}{baseline:>10.2f}{args.records / baseline:>14,.0f}")
+        print(f"{'check + report (harness)':<28}{harness:>10.2f}{args.records / harness:>14,.0f}")
+        print(f"peak resident memory of the process: {peak / 1e6:.0f} MB")
+        ratio = harness / baseline
+        print(f"ratio harness / bare json.loads: {ratio:.2f}x (goal <= 2.00x) -> {'OK' if ratio <= 2 else 'OVER GOAL'}")
+
+
+if __name__ == "__main__":
+    main()
