@@ -283,5 +283,25 @@ def baseline(framework, manifest_dir, adapters, evidence, report_path, baseline_
         out.print(f"wrote {p}", highlight=False)
 
 
+@main.command()
+@FRAMEWORK
+@_guard
+def setup(framework: str) -> None:
+    """Install the framework release into its cached environment (reused when present).
+
+    Example: acceptance setup --framework langbot==4.11.2
+    """
+    import shutil
+
+    from harness.frameworks import FrameworkSpec, ensure_env
+
+    spec = FrameworkSpec.parse(framework)
+    started = time.perf_counter()
+    env = ensure_env(spec)
+    out.print(f"{spec}: environment {env} ready ({time.perf_counter() - started:.1f}s)", highlight=False)
+    browser = shutil.which("chromium")
+    out.print(f"browser: {browser or 'chromium not found (make browser installs it)'}", highlight=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
