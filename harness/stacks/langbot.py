@@ -342,6 +342,14 @@ class LangBotStack(Stack):
         except LangBotAPIError as exc:
             raise self.error(f"deleting bot {bot_uuid} failed: {exc}") from None
 
+    async def bot_info(self, bot_uuid: str) -> dict:
+        """LangBot's view of a bot (config, bindings, ``adapter_runtime_values`` such as the webhook URL), redacted."""
+        client = self._require_started()
+        try:
+            return self.redactor.value(await client.get_bot(bot_uuid))
+        except LangBotAPIError as exc:
+            raise self.error(f"reading bot {bot_uuid} failed: {exc}") from None
+
     async def bot_logs(self, bot_id: str) -> list[dict]:
         """LangBot's routing log for the bot (adapter events, route matches, plugin tracebacks), redacted."""
         client = self._require_started()

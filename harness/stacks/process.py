@@ -8,16 +8,27 @@ group. ``stop`` sends SIGTERM to the whole group, waits, then SIGKILL.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import signal
 import subprocess
 import time
+import weakref
 from pathlib import Path
 from typing import Sequence
 
 from harness.errors import StackError
 
 TAIL_CHARS = 12000
+
+#: Started processes not yet stopped; killed when the interpreter exits without stop().
+_LIVE: "weakref.WeakSet[ManagedProcess]" = weakref.WeakSet()
+
+
+@atexit.register
+def _kill_leftovers() -> None:  # pragma: no cover - exercised only on abnormal exits
+    for proc in list(_LIVE):
+        proc._signal_group(signal.SIGKILL)
 
 
 def read_tail(path: Path, chars: int = TAIL_CHARS) -> str:
@@ -61,6 +72,7 @@ class ManagedProcess:
         finally:
             log.close()
         self.started_at = time.time()
+        _LIVE.add(self)
 
     @property
     def pid(self) -> int | None:
@@ -118,6 +130,7 @@ class ManagedProcess:
         while self._group_alive() and time.monotonic() < deadline:
             self._signal_group(signal.SIGKILL)
             time.sleep(0.1)
+        _LIVE.discard(self)
         return self.proc.returncode
 
     async def astop(self, timeout: float = 10.0) -> int | None:

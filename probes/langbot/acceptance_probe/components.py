@@ -1,0 +1,254 @@
+"""Message components: the common vocabulary used in evidence, and the chains the send sweep sends.
+
+Evidence components are plain dicts ``{"type": <EBA name>, ...fields}`` made from LangBot's JSON
+form of a message chain. IDs are strings (platforms disagree on int vs str), base64 payloads are
+truncated, empty fields are left out, nested chains (Quote.origin, Forward nodes) are normalised
+recursively. ``Plain.text`` is kept exactly, spaces and newlines included.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from .jsonsafe import json_safe
+
+BASE64_KEEP = 48
+_ID_FIELDS = {
+    "Source": ("id",),
+    "At": ("target",),
+    "Quote": ("id", "group_id", "sender_id", "target_id"),
+    "File": ("id",),
+    "Image": ("image_id",),
+    "Voice": ("voice_id",),
+}
+
+
+def _id(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        return str(value)
+    return json_safe(value)
+
+
+def truncate_base64(value: str) -> str:
+    if len(value) <= BASE64_KEEP:
+        return value
+    return f"{value[:BASE64_KEEP]}...({len(value)} chars)"
+
+
+def normalize_component(comp: Any) -> dict:
+    if hasattr(comp, "model_dump"):
+        comp = comp.model_dump()
+    if not isinstance(comp, dict):
+        return {"type": "Unknown", "text": repr(comp)[:500]}
+    ctype = str(comp.get("type") or "Unknown")
+    out: dict[str, Any] = {"type": ctype}
+    id_fields = _ID_FIELDS.get(ctype, ())
+    for key, value in comp.items():
+        if key == "type":
+            continue
+        if ctype == "Plain" and key == "text":
+            out["text"] = "" if value is None else str(value)
+            continue
+        if key in id_fields:
+            value = _id(value)
+        elif key == "base64" and isinstance(value, str) and value:
+            out["base64_len"] = len(value)
+            value = truncate_base64(value)
+        elif key == "origin" and isinstance(value, list):
+            value = normalize_chain(value)
+        elif ctype == "Forward" and key == "node_list":
+            out["nodes"] = [_normalize_node(n) for n in value or []]
+            continue
+        elif key == "time" and ctype == "Source":
+            key = "timestamp"
+            value = json_safe(value)
+        else:
+            value = json_safe(value)
+        if value is None or value == "":
+            continue
+        out[key] = value
+    return out
+
+
+def _normalize_node(node: Any) -> dict:
+    if hasattr(node, "model_dump"):
+        node = node.model_dump()
+    if not isinstance(node, dict):
+        return {"repr": repr(node)[:500]}
+    out: dict[str, Any] = {}
+    for key in ("sender_id", "message_id"):
+        if node.get(key) not in (None, "", 0):
+            out[key] = str(node[key])
+    if node.get("sender_name"):
+        out["sender_name"] = str(node["sender_name"])
+    chain = node.get("message_chain")
+    out["components"] = normalize_chain(chain) if isinstance(chain, list) else []
+    return out
+
+
+def normalize_chain(chain: Any) -> list[dict]:
+    if chain is None:
+        return []
+    if hasattr(chain, "model_dump") and not isinstance(chain, (list, dict)):
+        chain = chain.model_dump()
+    if isinstance(chain, dict) and "root" in chain:
+        chain = chain["root"]
+    if not isinstance(chain, list):
+        return [{"type": "Unknown", "text": repr(chain)[:500]}]
+    return [normalize_component(c) for c in chain]
+
+
+def plain_text(components: list[dict]) -> str:
+    return "".join(c.get("text", "") for c in components if c.get("type") == "Plain")
+
+
+# ---- media -----------------------------------------------------------------------------------
+
+# A 1x1 PNG and a 0.1 s silent 8 kHz mono WAV, so the probe needs no media files of its own.
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def silent_wav(samples: int = 800) -> bytes:
+    data = b"\x80" * samples
+    header = b"RIFF" + (36 + len(data)).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
+    header += (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + (8000).to_bytes(4, "little")
+    header += (8000).to_bytes(4, "little") + (1).to_bytes(2, "little") + (8).to_bytes(2, "little")
+    return header + b"data" + len(data).to_bytes(4, "little") + data
+
+
+_MEDIA_DIR: str | None = None
+
+
+def media_file(name: str, payload: bytes) -> str:
+    """Write ``payload`` once to a private temp folder and return its absolute path."""
+    global _MEDIA_DIR
+    if _MEDIA_DIR is None or not os.path.isdir(_MEDIA_DIR):
+        _MEDIA_DIR = tempfile.mkdtemp(prefix="acceptance-probe-media-")
+    path = os.path.join(_MEDIA_DIR, name)
+    if not os.path.exists(path):
+        with open(path, "wb") as fh:
+            fh.write(payload)
+    return path
+
+
+# ---- send cases --------------------------------------------------------------------------------
+
+PLAIN_TEXT = "acceptance plain:  two spaces\n  second line, leading spaces\ttab  "
+
+
+@dataclass
+class SendCase:
+    name: str
+    #: SDK message components (constructed lazily by the sweep, which imports the SDK).
+    components: list
+    #: What the platform should receive, in the common vocabulary (only keys a platform can keep).
+    expected: list[dict]
+    capabilities: list[str] = field(default_factory=list)
+    skip_reason: str | None = None
+
+
+def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) -> list[SendCase]:
+    """Build the send sweep. ``trigger`` holds the triggering message's ids and text."""
+    from langbot_plugin.api.entities.builtin.platform import message as m
+
+    at_target = str(world.get("user_id") or trigger.get("sender_id") or "")
+    image_b64 = "data:image/png;base64," + base64.b64encode(PNG_1X1).decode()
+    voice_b64 = "data:audio/wav;base64," + base64.b64encode(silent_wav()).decode()
+    file_name = str(media.get("file_name") or "acceptance.txt")
+    file_body = b"acceptance probe file\n"
+
+    def case(name: str, comps: list, expected: list[dict], skip: str | None = None) -> SendCase:
+        # "Image:url" proves send:Image; the variant stays visible in the record's api.input.
+        return SendCase(name, comps, expected, ["api:send_message", "send:" + name.split(":")[0]], skip)
+
+    builders: dict[str, Any] = {}
+
+    builders["Plain"] = lambda: case("Plain", [m.Plain(text=PLAIN_TEXT)], [{"type": "Plain", "text": PLAIN_TEXT}])
+    builders["At"] = lambda: case(
+        "At", [m.At(target=at_target)], [{"type": "At", "target": at_target}],
+        None if at_target else "no user to mention (world.user_id unset and no trigger sender)",
+    )
+    builders["AtAll"] = lambda: case("AtAll", [m.AtAll()], [{"type": "AtAll"}])
+
+    def image_url() -> SendCase:
+        url = str(media.get("image_url") or "")
+        return case("Image:url", [m.Image(url=url)], [{"type": "Image"}], None if url else "no media.image_url in probe config")
+
+    builders["Image:url"] = image_url
+    builders["Image:base64"] = lambda: case("Image:base64", [m.Image(base64=image_b64)], [{"type": "Image"}])
+    builders["Image:path"] = lambda: case(
+        "Image:path", [m.Image(path=media_file("acceptance.png", PNG_1X1))], [{"type": "Image"}]
+    )
+
+    def voice() -> SendCase:
+        url = str(media.get("voice_url") or "")
+        comp = m.Voice(url=url) if url else m.Voice(base64=voice_b64, length=1)
+        return case("Voice", [comp], [{"type": "Voice"}])
+
+    builders["Voice"] = voice
+
+    def file_case() -> SendCase:
+        url = str(media.get("file_url") or "")
+        path = media_file(file_name, file_body)
+        comp = m.File(name=file_name, size=len(file_body), url=url, path="" if url else path)
+        return case("File", [comp], [{"type": "File", "name": file_name}])
+
+    builders["File"] = file_case
+
+    def quote() -> SendCase:
+        mid = str(trigger.get("message_id") or "")
+        origin = m.MessageChain([m.Plain(text=str(trigger.get("text") or ""))])
+        comps = [
+            m.Quote(id=mid, sender_id=trigger.get("sender_id") or None, group_id=trigger.get("group_id") or None, origin=origin),
+            m.Plain(text="acceptance quote"),
+        ]
+        return case("Quote", comps, [{"type": "Quote", "id": mid}, {"type": "Plain", "text": "acceptance quote"}],
+                    None if mid else "the triggering message has no message id to quote")
+
+    builders["Quote"] = quote
+
+    def face() -> SendCase:
+        face_id = int(world.get("face_id", 1) or 1)
+        return case("Face", [m.Face(face_type="face", face_id=face_id, face_name=str(world.get("face_name", "")))],
+                    [{"type": "Face", "face_id": face_id}])
+
+    builders["Face"] = face
+
+    def forward() -> SendCase:
+        sender = str(world.get("bot_id") or world.get("user_id") or trigger.get("sender_id") or "10000")
+        nodes = [
+            m.ForwardMessageNode(sender_id=sender, sender_name="acceptance", message_chain=m.MessageChain([m.Plain(text=f"forward node {i}")]))
+            for i in (1, 2)
+        ]
+        return case("Forward", [m.Forward(node_list=nodes)], [{"type": "Forward"}])
+
+    builders["Forward"] = forward
+
+    def mixed() -> SendCase:
+        comps: list = [m.Plain(text="mixed start ")]
+        expected: list[dict] = [{"type": "Plain", "text": "mixed start "}]
+        if at_target:
+            comps.append(m.At(target=at_target))
+            expected.append({"type": "At", "target": at_target})
+        comps += [m.Plain(text=" then image "), m.Image(base64=image_b64), m.Plain(text=" end")]
+        expected += [{"type": "Plain", "text": " then image "}, {"type": "Image"}, {"type": "Plain", "text": " end"}]
+        return case("mixed", comps, expected)
+
+    builders["mixed"] = mixed
+
+    cases = []
+    for name in names:
+        builder = builders.get(name)
+        if builder is None:
+            cases.append(SendCase(name, [], [], [f"send:{name}"], f"unknown send case {name!r}"))
+        else:
+            cases.append(builder())
+    return cases
