@@ -9,18 +9,21 @@ VENV        := .venv
 FRAMEWORK   ?= langbot==4.11.2
 ADAPTER     ?= onebot-v11
 PYTEST_ARGS ?=
+# Simulated targets are disposable, so the destructive APIs (kick, leave, mute...) are exercised too.
+E2E_ARGS    := --framework $(FRAMEWORK) --adapter $(ADAPTER) --destructive --report-dir reports
+BASELINE    := reports/baseline/$(subst ==,-,$(FRAMEWORK))
 STAMP       := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: accept test unit setup venv browser framework clean-runs bench
 
 accept: setup
 	@echo "[make] full acceptance run: $(FRAMEWORK), adapter $(ADAPTER)"
-	$(VENV)/bin/pytest -m plugin_e2e --framework $(FRAMEWORK) --adapter $(ADAPTER) --report-dir reports $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m plugin_e2e $(E2E_ARGS) $(if $(wildcard $(BASELINE)),--baseline $(BASELINE)) $(PYTEST_ARGS)
 	@echo "[make] reports: reports/latest/"
 
 test: setup
 	@echo "[make] test suite: unit tests and the full plugin path against $(FRAMEWORK)"
-	$(VENV)/bin/pytest --framework $(FRAMEWORK) --adapter $(ADAPTER) --report-dir reports $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(E2E_ARGS) $(if $(wildcard $(BASELINE)),--baseline $(BASELINE)) $(PYTEST_ARGS)
 
 unit: venv
 	$(VENV)/bin/pytest -m unit $(PYTEST_ARGS)

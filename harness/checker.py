@@ -196,8 +196,9 @@ def _inbound_observations(b: _Bucket) -> tuple[dict[str, list[Observation]], set
         problem = compare_components(expected, ev.get("components")) if expected is not None else None
         justified = bool(inj.get("justification"))
         for cap, kind, name in caps:
-            message = problem or ""
-            ok = problem is None
+            # Component fidelity judges the receive components; the event itself arrived.
+            message = (problem or "") if kind == "receive" else ""
+            ok = problem is None or kind != "receive"
             # A receive component is proven only when the chain actually carries it.
             if ok and kind == "receive" and name not in ("mixed",) and expected is None:
                 types = {c.get("type") for c in ev.get("components") or []}
@@ -226,6 +227,11 @@ def _outbound_observations(b: _Bucket) -> dict[str, list[Observation]]:
             for cap, _, _ in caps:
                 if kind == "refused":
                     obs[cap].append(Observation(Level.BLOCKED, None, [ref], f"framework refused the call ({text})", skip_status=Status.BLOCKED))
+                elif api.get("scope") == "run":
+                    # Inside the event's run scope the call crosses the framework's own tool channel;
+                    # the probe retries plugin-wide, and that outcome judges the adapter.
+                    obs[cap].append(Observation(Level.BLOCKED, None, [ref], f"failed inside the framework's run scope ({text})",
+                                                skip_status=Status.BLOCKED))
                 else:
                     obs[cap].append(Observation(None, False, [ref], text))
             continue
@@ -285,29 +291,45 @@ def _skip_and_check_observations(b: _Bucket) -> tuple[dict[str, list[Observation
 
 
 def _derived_compat(b: _Bucket) -> dict[str, list[Observation]]:
-    """Compatibility facts visible in the probe's own message events."""
+    """Compatibility facts visible in the observed message events.
+
+    ``source_platform_object`` is the adapter's duty; a framework may strip it before the plugin
+    runtime, so only an observer at the adapter (``adapter-driver``) can prove or disprove it. The
+    probe's view decides ``common_components`` (what plugins receive must be common components).
+    """
     obs: dict[str, list[Observation]] = defaultdict(list)
-    with_spo: list[str] = []
-    without_spo: list[str] = []
-    native: list[tuple[str, set]] = []
+    spo: dict[str, dict[bool, list[int]]] = {"probe": {True: [], False: []}, "adapter-driver": {True: [], False: []}}
+    native: list[tuple[int, set]] = []
     for ref, _, producer, ev in b.events:
-        if producer != "probe" or ev.get("type") != "message.received":
+        if producer not in spo or ev.get("type") != "message.received":
             continue
-        (with_spo if ev.get("source_platform_object") else without_spo).append(ref)
-        odd = {str(c.get("type")) for c in ev.get("components") or []} - COMMON_COMPONENTS
-        if odd:
-            native.append((ref, odd))
-    if with_spo or without_spo:
-        if without_spo:
-            obs["compat:source_platform_object"].append(Observation(Level.PROTOCOL, False, without_spo[:5],
-                                                                  f"{len(without_spo)} received message(s) had no source_platform_object"))
-        else:
-            obs["compat:source_platform_object"].append(Observation(Level.PROTOCOL, True, with_spo[:5]))
-        if native:
-            obs["compat:common_components"].append(Observation(Level.PROTOCOL, False, [r for r, _ in native[:5]],
-                                                               f"non-common component types reached the plugin: {sorted(set().union(*(o for _, o in native)))}"))
-        else:
-            obs["compat:common_components"].append(Observation(Level.PROTOCOL, True, (with_spo + without_spo)[:5]))
+        spo[producer][bool(ev.get("source_platform_object"))].append(ref)
+        if producer == "probe":
+            odd = {str(c.get("type")) for c in ev.get("components") or []} - COMMON_COMPONENTS
+            if odd:
+                native.append((ref, odd))
+    live, seen = spo["adapter-driver"], spo["probe"]
+    if live[True] or live[False]:
+        observer, level = live, Level.ADAPTER_LIVE
+    else:
+        observer, level = seen, Level.PROTOCOL
+    cap = "compat:source_platform_object"
+    if observer is seen and seen[False] and not seen[True]:
+        obs[cap].append(Observation(
+            Level.BLOCKED, None, seen[False][:5],
+            "the plugin never receives source_platform_object (the framework does not forward it); "
+            "only an adapter-live observation can check the adapter", skip_status=Status.BLOCKED))
+    elif observer[False]:
+        obs[cap].append(Observation(level, False, observer[False][:5],
+                                    f"{len(observer[False])} received message(s) had no source_platform_object"))
+    elif observer[True]:
+        obs[cap].append(Observation(level, True, observer[True][:5]))
+    probe_msgs = spo["probe"][True] + spo["probe"][False]
+    if native:
+        obs["compat:common_components"].append(Observation(Level.PROTOCOL, False, [r for r, _ in native[:5]],
+                                                           f"non-common component types reached the plugin: {sorted(set().union(*(o for _, o in native)))}"))
+    elif probe_msgs:
+        obs["compat:common_components"].append(Observation(Level.PROTOCOL, True, probe_msgs[:5]))
     return obs
 
 

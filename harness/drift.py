@@ -95,28 +95,39 @@ def baseline_summary(res: AdapterResult) -> dict[str, Any]:
             "capabilities": {v.id: {"level": v.level.value if v.level else None, "status": v.status.value} for v in res.verdicts}}
 
 
+def load_baseline(baseline_dir: Path, adapter: str) -> dict[str, dict] | None:
+    """``{capability id: {"level", "status"}}`` committed for an adapter, or None."""
+    path = Path(baseline_dir) / f"{adapter}.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text("utf-8")).get("capabilities", {})
+
+
+def regression(cur, old: dict) -> tuple[str, str] | None:
+    """``(kind, explanation)`` when verdict ``cur`` is weaker than baseline entry ``old``; else None."""
+    old_level = Level(old["level"]) if old.get("level") else None
+    if cur is None:
+        return "missing", f"in the baseline ({old.get('status')}, {old.get('level')}) but absent now"
+    if (strength(old_level) if old_level else 0) > (strength(cur.level) if cur.level else 0):
+        return "level-dropped", (f"level dropped from {old_level.value} to {cur.level.value if cur.level else 'none'} "  # type: ignore[union-attr]
+                                 f"({cur.status.value}: {cur.reason})")
+    if _STATUS_RANK.get(cur.status, 0) < _STATUS_RANK.get(Status(old["status"]), 0):
+        return "status-dropped", f"status dropped from {old['status']} to {cur.status.value}: {cur.reason}"
+    return None
+
+
 def evidence_vs_baseline(results: list[AdapterResult], baseline_dir: Path) -> list[Finding]:
     """(c) a capability whose level or status dropped below the committed baseline."""
     out: list[Finding] = []
     for res in results:
-        path = baseline_dir / f"{res.adapter}.json"
-        if not path.exists():
+        base = load_baseline(baseline_dir, res.adapter)
+        if base is None:
             continue
-        base = json.loads(path.read_text("utf-8"))
         now = {v.id: v for v in res.verdicts}
-        for cap, old in base.get("capabilities", {}).items():
-            cur = now.get(cap)
-            old_level = Level(old["level"]) if old.get("level") else None
-            if cur is None:
-                out.append(Finding("evidence-vs-baseline", res.adapter, cap, "missing",
-                                   f"in the baseline ({old.get('status')}, {old.get('level')}) but absent now"))
-                continue
-            if (strength(old_level) if old_level else 0) > (strength(cur.level) if cur.level else 0):
-                out.append(Finding("evidence-vs-baseline", res.adapter, cap, "level-dropped",
-                                   f"level dropped from {old_level.value} to {cur.level.value if cur.level else 'none'} ({cur.status.value}: {cur.reason})"))
-            elif _STATUS_RANK.get(cur.status, 0) < _STATUS_RANK.get(Status(old["status"]), 0):
-                out.append(Finding("evidence-vs-baseline", res.adapter, cap, "status-dropped",
-                                   f"status dropped from {old['status']} to {cur.status.value}: {cur.reason}"))
+        for cap, old in base.items():
+            found = regression(now.get(cap), old)
+            if found:
+                out.append(Finding("evidence-vs-baseline", res.adapter, cap, *found))
     return out
 
 

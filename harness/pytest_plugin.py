@@ -32,6 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--evidence-dir", default=None, metavar="DIR", help="evidence folder (default: runs/<run-id>/evidence)")
     group.addoption("--report-dir", default="reports", metavar="DIR", help="report root; reports go to DIR/<run-id>/ (default: reports)")
     group.addoption("--run-id", default=None, help="run id (default: UTC timestamp)")
+    group.addoption("--baseline", default=None, metavar="DIR",
+                    help="committed baseline (reports/baseline/<framework>-<version>): a capability that fails "
+                         "as it did there is xfail; one weaker than there fails")
     group.addoption("--destructive", action="store_true", default=False,
                     help="also call destructive APIs (kick, leave, mute...) against disposable simulated targets")
 
@@ -51,6 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
         evidence_dir=Path(evidence) if evidence else Path("runs") / run_id / "evidence",
         report_dir=Path(config.getoption("--report-dir")),
         destructive=config.getoption("--destructive"),
+        baseline_dir=Path(config.getoption("--baseline")) if config.getoption("--baseline") else None,
     )
     config.stash[SESSION_KEY] = session
 

@@ -25,6 +25,7 @@ class AcceptanceSession:
     evidence_dir: Path = Path("runs")
     report_dir: Path = Path("reports")
     destructive: bool = False
+    baseline_dir: Path | None = None
     _manifests: list[Manifest] | None = None
     _writers: dict[str, EvidenceWriter] = field(default_factory=dict)
     _secrets: set[str] = field(default_factory=set)

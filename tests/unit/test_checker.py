@@ -84,7 +84,7 @@ def test_outbound_requires_platform_receipt(tmp_path, manifests):
 def test_outbound_fidelity_and_errors(tmp_path, manifests):
     s = Story(tmp_path / "e.jsonl")
     s.outbound(["send:Plain"], PLAIN, observed=[{"type": "Plain", "text": "different"}])
-    s.outbound(["api:reply_message"], ok=False, received=False)
+    s.outbound(["api:reply_message"], ok=False, received=False, scope="plugin")
     s.outbound(["platform_api:get_login_info"], ok=False, received=False, error_kind="refused")
     s.outbound(["platform_api:get_login_info"], scope="plugin", action="get_login_info")
     res = run(manifests, tmp_path / "e.jsonl")
@@ -122,3 +122,34 @@ def test_adapter_live_observer_gives_adapter_live(tmp_path, manifests):
     s.inbound(["receive:Plain"], PLAIN, observer="adapter-driver")
     v = run(manifests, tmp_path / "e.jsonl").verdict("receive:Plain")
     assert v.level is Level.ADAPTER_LIVE and v.status is Status.PARTIAL
+
+
+def test_run_scope_error_defers_to_plugin_wide_outcome(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.outbound(["api:get_group_info"], ok=False, received=False, scope="run")
+    s.outbound(["api:get_group_info"], scope="plugin", action="get_group_info")
+    v = run(manifests, tmp_path / "e.jsonl").verdict("api:get_group_info")
+    assert v.status is Status.ACCEPTED and "run scope" in v.reason
+    s2 = Story(tmp_path / "f.jsonl")
+    s2.outbound(["api:get_group_info"], ok=False, received=False, scope="run")
+    s2.outbound(["api:get_group_info"], ok=False, received=False, scope="plugin")
+    assert run(manifests, tmp_path / "f.jsonl").verdict("api:get_group_info").status is Status.FAILED
+
+
+def test_component_mismatch_fails_the_component_not_the_event(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.inbound(["event:message.received", "receive:Forward"], [{"type": "Forward"}], observed=[{"type": "Unknown"}])
+    res = run(manifests, tmp_path / "e.jsonl")
+    assert res.verdict("receive:Forward").status is Status.FAILED
+    assert res.verdict("event:message.received").status is Status.PARTIAL
+
+
+def test_source_platform_object_needs_an_adapter_side_observer(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.inbound(["receive:Plain"], PLAIN)
+    s.w.write("event", adapter=s.adapter, producer="probe", event={"type": "message.received", "source_platform_object": False})
+    res = run(manifests, tmp_path / "e.jsonl")
+    assert res.verdict("compat:source_platform_object").status is Status.FAILED  # one message lacked it
+    s2 = Story(tmp_path / "f.jsonl")
+    s2.w.write("event", adapter=s2.adapter, producer="probe", event={"type": "message.received", "source_platform_object": False})
+    assert run(manifests, tmp_path / "f.jsonl").verdict("compat:source_platform_object").status is Status.BLOCKED

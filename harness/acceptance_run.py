@@ -1,0 +1,200 @@
+"""One adapter's acceptance run through the full plugin path, framework- and platform-neutral.
+
+The stack (a started ``harness.stacks.Stack``) is shared by every adapter of the session; the
+platform profile (``fixtures.platforms``) supplies the simulator. The run only *causes* things and
+records what it caused; every verdict comes later from the checker reading the evidence.
+
+Steps: create the bot with its probe processor -> start the simulator and wait for the adapter to
+connect -> inject every scenario of the platform, waiting for the probe's event each time -> send
+the sweep trigger and wait for the probe's ``sweep complete`` -> record compatibility checks from
+code introspection -> mark every capability that nothing exercised as ``blocked`` with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from harness.errors import HarnessError, StackError
+from harness.manifest import Manifest
+from harness.session import AcceptanceSession
+
+SWEEP_TRIGGER = "acceptance:sweep"
+EVENT_WAIT = 10.0
+SWEEP_WAIT = 600.0
+CONNECT_WAIT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _matches(record: dict, match: dict[str, str]) -> bool:
+    if record.get("record") != "event":
+        return False
+    for path, value in match.items():
+        node: Any = record
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None or str(node) != value:
+            return False
+    return True
+
+
+@dataclass
+class AdapterRun:
+    session: AcceptanceSession
+    stack: Any  # harness.stacks.Stack
+    manifest: Manifest
+    progress: Callable[[str], None] = print
+    timings: dict[str, float] = field(default_factory=dict)
+    bot_id: str | None = None
+
+    @property
+    def adapter(self) -> str:
+        return self.manifest.name
+
+    def _say(self, text: str) -> None:
+        self.progress(f"[{self.adapter}] {text}")
+
+    async def run(self) -> None:
+        """Run everything; a failure ends as an adapter-level ``blocked`` record with the reason."""
+        from fixtures.platforms import profile_for
+
+        writer = self.session.writer("harness")
+        profile = profile_for(self.adapter)
+        if profile is None:
+            writer.write("skip", adapter=self.adapter, status="blocked", capabilities=[],
+                         reason=f"no simulated platform serves adapter {self.adapter!r} yet")
+            self._say("blocked: no simulated platform for this adapter")
+            return
+        sim = None
+        try:
+            sim = await self._drive(profile, writer)
+        except (HarnessError, TimeoutError, OSError, NotImplementedError) as exc:
+            writer.write("skip", adapter=self.adapter, status="blocked", capabilities=[],
+                         reason=f"the run stopped: {type(exc).__name__}: {exc}")
+            self._say(f"blocked: {exc}")
+        finally:
+            if sim is not None:
+                await sim.stop()
+            await self._collect_logs()
+        self._record_compat(writer)
+        self._block_unexercised(writer, profile.title)
+
+    async def _drive(self, profile, writer):
+        from fixtures.simulator.server import SimulatorServer
+        from harness.stacks import EvidenceTail
+
+        framework = self.session.spec.name
+        token = secrets.token_urlsafe(24)
+        self.session.add_secrets(token)
+        self.stack.add_secrets(token)
+        sim_port = free_port()
+        sim_writer = self.session.writer(f"simulator-{self.adapter}")
+        probe_overrides = {
+            "sweep_trigger": SWEEP_TRIGGER,
+            "destructive": self.session.destructive,
+            "call_timeout": 20,
+        }
+        t0 = time.monotonic()
+        # The simulator's world is built before the bot so the probe can be told its targets.
+        from fixtures.world import World
+
+        world = World.default()
+        probe_overrides.update({
+            "world": profile.probe_world(world),
+            "media": profile.probe_media(f"http://127.0.0.1:{sim_port}/media", world),
+            "platform_action_params": profile.platform_action_params(world),
+        })
+        self.bot_id = await self.stack.create_bot(
+            self.adapter, profile.adapter_config(framework, token),
+            probe_config=self.stack.probe_config_for(self.adapter, probe_overrides, [token]), secrets=[token])
+        self.timings["create_bot"] = time.monotonic() - t0
+        sim = SimulatorServer(profile.codec(framework, access_token=token, stack=self.stack, bot_id=self.bot_id),
+                              world=world, writer=sim_writer, port=sim_port)
+        await sim.start()
+        writer.write("run", adapter=self.adapter, simulator=f"{profile.title} at {sim.base_url}",
+                     message=f"bot {self.bot_id} on {self.stack.framework} {self.stack.framework_version}")
+        await sim.wait_connected(timeout=CONNECT_WAIT)
+        self._say(f"adapter connected to the simulator at {sim.base_url}")
+
+        tail = EvidenceTail(self.stack.evidence_path, from_end=False)
+        scenarios = [s for s in sim.scenarios() if s.capabilities]
+        t1 = time.monotonic()
+        arrived = 0
+        for i, scenario in enumerate(scenarios, 1):
+            injected = await sim.inject(scenario.name)
+            if injected.match:
+                try:
+                    await tail.wait_for(lambda r, m=injected.match: _matches(r, m), timeout=EVENT_WAIT,
+                                        what=f"the probe's event for {scenario.name}", stack=self.stack, interval=0.05)
+                    arrived += 1
+                except StackError as exc:
+                    self.stack.check_alive()  # a dead stack ends the run; a missing event is a verdict
+                    self._say(f"{scenario.name}: {str(exc).splitlines()[0]}")
+            if i % 10 == 0 or i == len(scenarios):
+                self._say(f"inbound scenarios {i}/{len(scenarios)} injected, {arrived} reached the probe")
+        self.timings["inbound"] = time.monotonic() - t1
+
+        t2 = time.monotonic()
+        self._say("sweep: sending the trigger; the probe now calls every declared API and sends every component")
+        await sim.inject_raw(profile.trigger_frame(world, SWEEP_TRIGGER))
+        done = await tail.wait_for(lambda r: r.get("record") == "finding" and r.get("message") == "sweep complete",
+                                   timeout=SWEEP_WAIT, what="the probe's 'sweep complete'", stack=self.stack, interval=0.2)
+        self.timings["sweep"] = time.monotonic() - t2
+        self._say(f"sweep complete in {self.timings['sweep']:.1f}s: {done[0].get('sweep') or ''}")
+        await asyncio.sleep(0.5)  # let the last platform actions land in the simulator's evidence
+        return sim
+
+    async def _collect_logs(self) -> None:
+        logs = self.session.logs.setdefault(self.adapter, {})
+        try:
+            logs.update({f"{name} (tail)": text for name, text in self.stack.logs().items()})
+            if self.bot_id:
+                entries = await self.stack.bot_logs(self.bot_id)
+                text = "\n".join(str(e.get("text") or e) for e in entries[-200:])
+                logs["bot routing log"] = self.stack.redact_text(text)
+        except Exception as exc:  # logs are best effort; the verdicts do not depend on them
+            logs["log collection"] = f"failed: {exc!r}"
+
+    def _record_compat(self, writer) -> None:
+        """Manifest versus code, read inside the framework's own interpreter."""
+        from harness.drift import manifest_vs_code
+        from harness.frameworks.manifests import introspect_code
+
+        checks = {"compat:supported_events": "event", "compat:platform_api_map": "platform_api", "compat:supported_apis": "api"}
+        try:
+            code = introspect_code(self.session.spec)
+        except HarnessError as exc:
+            for cap in checks:
+                writer.write("skip", adapter=self.adapter, capabilities=[cap], status="blocked", reason=f"introspection failed: {exc}")
+            return
+        if self.adapter not in code:
+            return
+        findings = manifest_vs_code([self.manifest], code)
+        for cap, kind in checks.items():
+            mine = [f for f in findings if f.capability.startswith(kind + ":")]
+            writer.write("check", producer="introspection", adapter=self.adapter, capabilities=[cap], level="unit",
+                         status="failed" if mine else "passed",
+                         message="; ".join(f.explanation for f in mine) or "manifest and code agree")
+        writer.write("skip", adapter=self.adapter, capabilities=["compat:listener_dispatch_order"], status="blocked",
+                     reason="dispatch order is internal to the framework core and not observable from the probe plugin")
+
+    def _block_unexercised(self, writer, simulator_title: str) -> None:
+        """Capabilities nothing exercised end as blocked with the reason, never silently untested."""
+        from harness.checker import check
+        from harness.levels import Status
+
+        result = check([self.manifest], self.session.evidence_files(), only_declared_adapters=True)
+        for v in result.adapters[0].verdicts if result.adapters else []:
+            if v.status is Status.UNTESTED:
+                what = "sweep step of the probe" if v.kind in ("api", "platform_api", "send") else "scenario"
+                writer.write("skip", adapter=self.adapter, capabilities=[v.id], status="blocked",
+                             reason=f"no {what} exercises it against the {simulator_title}")
