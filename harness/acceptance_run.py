@@ -53,8 +53,14 @@ class AdapterRun:
     stack: Any  # harness.stacks.Stack
     manifest: Manifest
     progress: Callable[[str], None] = print
+    #: Simulator fault switches applied once the adapter is connected (see fixtures.simulator.faults).
+    faults: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
     bot_id: str | None = None
+
+    @property
+    def probe_evidence(self):
+        return self.session.evidence_dir / "probe.jsonl"
 
     @property
     def adapter(self) -> str:
@@ -94,11 +100,12 @@ class AdapterRun:
 
         framework = self.session.spec.name
         token = secrets.token_urlsafe(24)
-        self.session.add_secrets(token)
+        self.session.add_secrets(token, *self.stack.redactor.known)
         self.stack.add_secrets(token)
         sim_port = free_port()
         sim_writer = self.session.writer(f"simulator-{self.adapter}")
         probe_overrides = {
+            "evidence_path": str(self.probe_evidence.resolve()),
             "sweep_trigger": SWEEP_TRIGGER,
             "destructive": self.session.destructive,
             "call_timeout": 20,
@@ -124,8 +131,11 @@ class AdapterRun:
                      message=f"bot {self.bot_id} on {self.stack.framework} {self.stack.framework_version}")
         await sim.wait_connected(timeout=CONNECT_WAIT)
         self._say(f"adapter connected to the simulator at {sim.base_url}")
+        if self.faults:
+            await sim.set_faults(self.faults)
+            writer.write("finding", adapter=self.adapter, message=f"simulator faults switched on: {self.faults}")
 
-        tail = EvidenceTail(self.stack.evidence_path, from_end=False)
+        tail = EvidenceTail(self.probe_evidence, from_end=False)
         scenarios = [s for s in sim.scenarios() if s.capabilities]
         t1 = time.monotonic()
         arrived = 0

@@ -410,7 +410,8 @@ def adapter_status(verdicts: list[Verdict]) -> tuple[Status, str]:
     if failed:
         return Status.FAILED, f"{len(failed)} capability(ies) failed: {', '.join(failed[:8])}"
     scope = [v for v in verdicts if v.declared]
-    if scope and all(v.status is Status.BLOCKED for v in scope):
+    claims = [v for v in scope if v.kind != "compat"]
+    if claims and all(v.status is Status.BLOCKED for v in claims):
         return Status.BLOCKED, "every capability is blocked"
     open_ = [v.id for v in scope if v.status not in (Status.ACCEPTED, Status.NOT_SUPPORTED)]
     if not open_:
