@@ -375,17 +375,20 @@ def judge(kind: str, observations: list[Observation]) -> tuple[Level | None, Sta
         reason = "; ".join(dict.fromkeys(o.message for o in failures))
         return best, Status.FAILED, reason, refs, detail
     if proofs:
-        best_obs = max(proofs, key=lambda o: (strength(o.level), o.justified))  # type: ignore[arg-type]
+        best_obs = max(proofs, key=lambda o: strength(o.level))  # type: ignore[arg-type]
         level = best_obs.level
-        done = _completes(kind, level, best_obs.justified)  # type: ignore[arg-type]
+        # A protocol injection stands in for the UI only when *no* way of raising the event could have
+        # come from the platform's own UI: one unjustified injection means a user could have done it.
+        justified = all(o.justified for o in proofs if o.level is level)
+        done = _completes(kind, level, justified)  # type: ignore[arg-type]
         reason = "" if done else _partial_reason(kind, level)  # type: ignore[arg-type]
         if done and kind == "send" and level is Level.OUTBOUND and detail.get("outbound") != "rendered":
             # The checklist asks for bot output *visible* on the platform, not merely delivered.
             done, reason = False, "received by the simulated platform, but not seen rendered in its UI"
         if notes:
             reason = "; ".join(filter(None, [reason, *dict.fromkeys(notes)]))
-        if level is Level.PROTOCOL and kind == "event" and best_obs.justified:
-            detail["justification"] = next(o for o in proofs if o.justified).message or "protocol injection justified"
+        if level is Level.PROTOCOL and kind == "event" and justified:
+            detail["justification"] = "every injection says the platform UI cannot raise this event"
         return level, Status.ACCEPTED if done else Status.PARTIAL, reason, refs, detail
     if skips:
         for status in (Status.NOT_SUPPORTED, Status.BLOCKED, Status.PARTIAL):

@@ -153,3 +153,11 @@ def test_source_platform_object_needs_an_adapter_side_observer(tmp_path, manifes
     s2 = Story(tmp_path / "f.jsonl")
     s2.w.write("event", adapter=s2.adapter, producer="probe", event={"type": "message.received", "source_platform_object": False})
     assert run(manifests, tmp_path / "f.jsonl").verdict("compat:source_platform_object").status is Status.BLOCKED
+
+
+def test_one_unjustified_injection_keeps_a_protocol_event_partial(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.inbound(["event:message.received"], PLAIN, justification="a card the client UI cannot compose")
+    s.inbound(["event:message.received"], PLAIN)
+    v = run(manifests, tmp_path / "e.jsonl").verdict("event:message.received")
+    assert v.level is Level.PROTOCOL and v.status is Status.PARTIAL
