@@ -5,6 +5,11 @@ import pytest
 pytestmark = pytest.mark.unit
 
 
+@pytest.fixture(autouse=True)
+def _ini(pytester):
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+
+
 def test_capability_ids_come_from_manifest_and_reports_are_written(pytester, demo_manifest_dir):
     pytester.makepyfile(test_caps="""
         def test_capability(capability, acceptance):
