@@ -16,6 +16,8 @@ from harness.manifest import Manifest
 from harness.verdicts import AdapterResult
 
 UNPROVEN = (Status.UNTESTED, Status.FAILED, Status.BLOCKED)
+#: Capability kinds a manifest declares (components and compatibility checks are the checklist's).
+MANIFEST_KINDS = frozenset({"event", "api", "platform_api"})
 _STATUS_RANK = {Status.ACCEPTED: 4, Status.NOT_SUPPORTED: 4, Status.PARTIAL: 3, Status.BLOCKED: 2,
                 Status.UNDECLARED: 2, Status.UNTESTED: 1, Status.FAILED: 0}
 
@@ -77,7 +79,7 @@ def manifest_vs_evidence(results: list[AdapterResult]) -> list[Finding]:
     out: list[Finding] = []
     for res in results:
         for v in res.verdicts:
-            if v.kind == "compat":
+            if v.kind not in MANIFEST_KINDS:  # components and compat checks are not manifest claims
                 continue
             if v.declared and v.status in UNPROVEN:
                 out.append(Finding("manifest-vs-evidence", res.adapter, v.id, f"declared-{v.status.value}",
