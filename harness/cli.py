@@ -303,5 +303,22 @@ def setup(framework: str) -> None:
     out.print(f"browser: {browser or 'chromium not found (make browser installs it)'}", highlight=False)
 
 
+@main.command()
+@click.argument("report_a", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("report_b", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out-dir", type=click.Path(path_type=Path), default=Path("reports/compare"), show_default=True)
+@click.option("--name", default=None, help="File stem of the comparison (default: compare-<fw>-<adapter>-vs-<fw>-<adapter>).")
+@_guard
+def compare(report_a: Path, report_b: Path, out_dir: Path, name: str | None) -> None:
+    """Compare two per-adapter JSON reports side by side (Markdown, HTML, JSON).
+
+    Example: acceptance compare reports/<run-a>/onebot-v11.json reports/<run-b>/onebot-v11.json
+    """
+    from harness.report.compare import write_comparison
+
+    for kind, path in write_comparison(report_a, report_b, out_dir, name).items():
+        out.print(f"wrote {path}", highlight=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

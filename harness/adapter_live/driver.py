@@ -114,7 +114,7 @@ class AdapterDriver:
             except (TimeoutError, asyncio.TimeoutError):
                 self._signal(signal.SIGTERM)
                 try:
-                    await asyncio.wait_for(proc.wait(), 5)
+                    await asyncio.wait_for(proc.wait(), min(5.0, max(1.0, timeout)))
                 except (TimeoutError, asyncio.TimeoutError):
                     self._signal(signal.SIGKILL)
                     await asyncio.wait_for(proc.wait(), 5)

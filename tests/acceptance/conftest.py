@@ -29,16 +29,17 @@ async def framework_stack(request: pytest.FixtureRequest, acceptance: Acceptance
     Yields the started stack, or the error that kept it from starting (each adapter then ends
     ``blocked`` with that reason and the stack's logs in its report).
     """
-    from harness.stacks import LangBotStack, StackTimeouts
+    from harness.stacks import AstrBotStack, LangBotStack, StackTimeouts
 
     say = _progress(request.config)
     spec = acceptance.spec
-    if spec.name != "langbot":
+    stacks = {"langbot": LangBotStack, "astrbot": AstrBotStack}
+    if spec.name not in stacks:
         yield HarnessError(f"no stack for framework {spec.name!r} yet")
         return
-    stack = LangBotStack(spec, acceptance.evidence_dir.parent / "stack", run_id=acceptance.run_id,
-                         evidence_path=acceptance.evidence_dir / "probe.jsonl",
-                         timeouts=StackTimeouts(app_ready=300, install=180), progress=say)
+    stack = stacks[spec.name](spec, acceptance.evidence_dir.parent / "stack", run_id=acceptance.run_id,
+                              evidence_path=acceptance.evidence_dir / "probe.jsonl",
+                              timeouts=StackTimeouts(app_ready=300, install=180), progress=say)
     say(f"starting {spec} (first run installs it; later runs reuse the cached environment)")
     try:
         await stack.start()

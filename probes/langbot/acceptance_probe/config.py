@@ -69,6 +69,8 @@ class ProbeConfig:
     redact_values: list[str] = field(default_factory=list)
     call_timeout: float = 30.0
     pause_between_calls: float = 0.0
+    #: Reply "echo:<message_id>" to every message.received after recording it (latency bench), except sweep triggers.
+    echo_reply: bool = False
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> "ProbeConfig":
@@ -89,8 +91,9 @@ class ProbeConfig:
         for key in ("platform_action_params", "api_params", "world", "media"):
             value = _loads(data.get(key), {})
             setattr(cfg, key, dict(value) if isinstance(value, dict) else {})
-        destructive = data.get("destructive", False)
-        cfg.destructive = destructive if isinstance(destructive, bool) else str(destructive).lower() in ("1", "true", "yes", "on")
+        for key in ("destructive", "echo_reply"):
+            flag = data.get(key, False)
+            setattr(cfg, key, flag if isinstance(flag, bool) else str(flag).lower() in ("1", "true", "yes", "on"))
         cfg.redact_values = _strs(data.get("redact_values"))
         for key in ("call_timeout", "pause_between_calls"):
             try:

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from langbot_plugin.api.definition.components.runner.runner import Runner
+from langbot_plugin.api.entities.builtin.platform.message import MessageChain, Plain
 
 from acceptance_probe.components import plain_text
 from acceptance_probe.config import ProbeConfig
@@ -32,9 +33,14 @@ class AcceptanceProbe(Runner):
         except Exception as exc:  # the probe must never break the bot
             recorder.error("event recording", exc)
             return
-        if event["type"] != "message.received" or not cfg.sweep_trigger:
+        if event["type"] != "message.received":
             return
-        if cfg.sweep_trigger not in plain_text(event["components"]):
+        if not cfg.sweep_trigger or cfg.sweep_trigger not in plain_text(event["components"]):
+            if cfg.echo_reply:
+                try:
+                    await ctx.reply(MessageChain([Plain(text=f"echo:{event.get('message_id') or ''}")]))
+                except Exception as exc:
+                    recorder.error("echo reply", exc)
             return
         lock = _SWEEP_LOCKS.setdefault(event.get("bot_uuid") or "", asyncio.Lock())
         if lock.locked():

@@ -1,0 +1,95 @@
+"""Minimal client for AstrBot's dashboard API (4.14): the calls the stack needs, nothing else.
+
+Responses have the shape ``{"status": "ok"|"error", "message": ..., "data": ...}``; an HTTP error or
+``status: error`` raises :class:`AstrBotAPIError`. Authentication: ``POST /api/auth/login`` with the
+dashboard user and the MD5 hex of its password returns ``data.token`` (a JWT for
+``Authorization: Bearer``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import aiohttp
+
+
+class AstrBotAPIError(Exception):
+    def __init__(self, method: str, path: str, status: int, body: Any) -> None:
+        self.method, self.path, self.status, self.body = method, path, status, body
+        super().__init__(f"{method} {path} -> HTTP {status}: {str(body)[:1000]}")
+
+
+def password_hash(password: str) -> str:
+    """AstrBot stores and compares the dashboard password as an MD5 hex digest."""
+    return hashlib.md5(password.encode("utf-8")).hexdigest()  # noqa: S324 - AstrBot's own scheme
+
+
+class AstrBotClient:
+    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token: str | None = None
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def _sess(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout, trust_env=False)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def request(self, method: str, path: str, *, json_body: Any = None, params: dict | None = None,
+                      auth: bool = True) -> Any:
+        session = await self._sess()
+        headers = {"Authorization": f"Bearer {self.token}"} if (auth and self.token) else {}
+        async with session.request(method, self.base_url + path, json=json_body, params=params, headers=headers) as resp:
+            text = await resp.text()
+            try:
+                body = json.loads(text) if text else None
+            except ValueError:
+                body = text
+            if resp.status >= 400 or not isinstance(body, dict) or body.get("status") != "ok":
+                raise AstrBotAPIError(method, path, resp.status, body)
+            return body.get("data")
+
+    async def start_time(self) -> Any:
+        return await self.request("GET", "/api/stat/start-time", auth=False)
+
+    async def login(self, username: str, password: str) -> str:
+        data = await self.request("POST", "/api/auth/login", json_body={"username": username, "password": password_hash(password)},
+                                  auth=False)
+        self.token = data["token"]
+        return self.token
+
+    async def plugins(self) -> list[dict]:
+        return await self.request("GET", "/api/plugin/get") or []
+
+    async def update_plugin_config(self, plugin_name: str, config: dict) -> None:
+        """Save a plugin's config (validated against its schema); AstrBot then reloads the plugin."""
+        await self.request("POST", "/api/config/plugin/update", params={"plugin_name": plugin_name}, json_body=config)
+
+    async def new_platform(self, config: dict) -> None:
+        await self.request("POST", "/api/config/platform/new", json_body=config)
+
+    async def delete_platform(self, platform_id: str) -> None:
+        await self.request("POST", "/api/config/platform/delete", json_body={"id": platform_id})
+
+    async def platform_list(self) -> list[dict]:
+        data = await self.request("GET", "/api/config/platform/list")
+        return (data or {}).get("platforms", []) if isinstance(data, dict) else (data or [])
+
+    async def platform_stats(self) -> Any:
+        return await self.request("GET", "/api/platform/stats")
+
+    async def new_provider(self, config: dict) -> None:
+        await self.request("POST", "/api/config/provider/new", json_body=config)
+
+    async def update_core_config(self, config: dict) -> None:
+        await self.request("POST", "/api/config/astrbot/update", json_body=config)
+
+    async def core_config(self) -> dict:
+        return await self.request("GET", "/api/config/get")

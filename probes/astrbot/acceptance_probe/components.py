@@ -1,0 +1,282 @@
+"""AstrBot message components in the common vocabulary, and the chains the send sweep sends.
+
+AstrBot components (``astrbot.api.message_components``) are mapped onto the evidence vocabulary
+(Source, Plain, At, AtAll, Image, Voice, File, Quote, Face, Forward, Unknown):
+
+* ``Plain`` -> Plain (text kept exactly); ``At`` -> At (``target`` = ``qq``), or AtAll when ``qq`` is
+  ``all``; ``AtAll`` -> AtAll; ``Image`` -> Image; ``Record`` -> Voice; ``File`` -> File;
+  ``Reply`` -> Quote (``id``, ``sender_id``, ``origin`` from its ``chain``); ``Face`` -> Face
+  (``face_type`` face); ``RPS``/``Dice`` -> Face (``face_type`` rps/dice); ``Forward`` -> Forward
+  (``id``); ``Node``/``Nodes`` -> Forward (``node_list``);
+* everything else (``Poke``, ``Json``, ``Video``, ``Share``, ``Unknown`` ...) -> Unknown with
+  ``native_type`` = the AstrBot class name.
+
+AstrBot keeps a message's id and time on the message object, not in the chain: the probe puts them
+first as a Source component (``id`` = ``message_obj.message_id``, ``timestamp``), so chains compare
+with other frameworks' chains. The probe adds nothing else and drops nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from .jsonsafe import json_safe
+
+BASE64_KEEP = 48
+
+
+def _s(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def _media_ref(value: Any) -> Any:
+    text = _s(value)
+    if text is None:
+        return None
+    if text.startswith("base64://") or text.startswith("data:"):
+        return f"{text[:BASE64_KEEP]}...({len(text)} chars)" if len(text) > BASE64_KEEP else text
+    return text
+
+
+def _type_name(comp: Any) -> str:
+    return type(comp).__name__
+
+
+def normalize_component(comp: Any) -> dict:
+    name = _type_name(comp)
+    get = lambda key: getattr(comp, key, None)  # noqa: E731
+    out: dict[str, Any]
+    if name == "Plain":
+        return {"type": "Plain", "text": "" if get("text") is None else str(get("text"))}
+    if name == "AtAll" or (name == "At" and str(get("qq")) == "all"):
+        out = {"type": "AtAll"}
+        if get("name"):
+            out["name"] = str(get("name"))
+        return out
+    if name == "At":
+        out = {"type": "At", "target": _s(get("qq"))}
+        if get("name"):
+            out["display"] = str(get("name"))
+        return out
+    if name in ("Image", "Record"):
+        out = {"type": "Image" if name == "Image" else "Voice"}
+        for key in ("url", "file", "path"):
+            ref = _media_ref(get(key))
+            if ref is not None:
+                out[key] = ref
+        return out
+    if name == "File":
+        out = {"type": "File"}
+        for key in ("name", "url"):
+            if get(key):
+                out[key] = str(get(key))
+        path = getattr(comp, "file_", None)
+        if path:
+            out["path"] = str(path)
+        return out
+    if name == "Reply":
+        out = {"type": "Quote", "id": _s(get("id"))}
+        sender = get("sender_id")
+        if sender not in (None, "", 0):
+            out["sender_id"] = str(sender)
+        chain = get("chain")
+        if chain:
+            out["origin"] = normalize_chain(chain)
+        elif get("message_str"):
+            out["origin_text"] = str(get("message_str"))
+        return out
+    if name == "Face":
+        face_id = get("id")
+        try:
+            face_id = int(face_id)
+        except (TypeError, ValueError):
+            pass
+        return {"type": "Face", "face_type": "face", "face_id": face_id}
+    if name in ("RPS", "Dice"):
+        out = {"type": "Face", "face_type": name.lower()}
+        extra = {k: v for k, v in _fields(comp).items() if k != "type"}
+        if extra:
+            out["native"] = json_safe(extra, max_str=200)
+        return out
+    if name == "Forward":
+        return {"type": "Forward", "id": _s(get("id"))}
+    if name in ("Node", "Nodes"):
+        nodes = get("nodes") if name == "Nodes" else [comp]
+        return {"type": "Forward", "node_list": [_node(n) for n in nodes or []]}
+    out = {"type": "Unknown", "native_type": name}
+    fields = {k: v for k, v in _fields(comp).items() if k != "type"}
+    if fields:
+        out["native"] = json_safe(fields, max_str=300, max_items=20)
+    return out
+
+
+def _fields(comp: Any) -> dict:
+    if hasattr(comp, "model_dump"):
+        try:
+            return dict(comp.model_dump())
+        except Exception:  # pragma: no cover
+            pass
+    return {k: v for k, v in vars(comp).items() if not k.startswith("_")} if hasattr(comp, "__dict__") else {}
+
+
+def _node(node: Any) -> dict:
+    out: dict[str, Any] = {}
+    if getattr(node, "uin", None) not in (None, "", "0", 0):
+        out["sender_id"] = str(node.uin)
+    if getattr(node, "name", None):
+        out["sender_name"] = str(node.name)
+    out["components"] = normalize_chain(getattr(node, "content", None) or [])
+    return out
+
+
+def normalize_chain(chain: Any) -> list[dict]:
+    if chain is None:
+        return []
+    if hasattr(chain, "chain") and not isinstance(chain, list):  # a MessageChain
+        chain = chain.chain
+    if not isinstance(chain, list):
+        return [{"type": "Unknown", "native_type": _type_name(chain), "text": repr(chain)[:500]}]
+    return [normalize_component(c) for c in chain]
+
+
+def plain_text(components: list[dict]) -> str:
+    return "".join(c.get("text", "") for c in components if c.get("type") == "Plain")
+
+
+# ---- media ----------------------------------------------------------------------------------
+
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def silent_wav(samples: int = 800) -> bytes:
+    data = b"\x80" * samples
+    header = b"RIFF" + (36 + len(data)).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
+    header += (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + (8000).to_bytes(4, "little")
+    header += (8000).to_bytes(4, "little") + (1).to_bytes(2, "little") + (8).to_bytes(2, "little")
+    return header + b"data" + len(data).to_bytes(4, "little") + data
+
+
+_MEDIA_DIR: str | None = None
+
+
+def media_file(name: str, payload: bytes) -> str:
+    global _MEDIA_DIR
+    if _MEDIA_DIR is None or not os.path.isdir(_MEDIA_DIR):
+        _MEDIA_DIR = tempfile.mkdtemp(prefix="acceptance-probe-media-")
+    path = os.path.join(_MEDIA_DIR, name)
+    if not os.path.exists(path):
+        with open(path, "wb") as fh:
+            fh.write(payload)
+    return path
+
+
+# ---- send cases -----------------------------------------------------------------------------
+
+PLAIN_TEXT = "acceptance plain:  two spaces\n  second line, leading spaces\ttab  "
+
+
+@dataclass
+class SendCase:
+    name: str
+    components: list
+    expected: list[dict]
+    capabilities: list[str] = field(default_factory=list)
+    skip_reason: str | None = None
+
+
+def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) -> list[SendCase]:
+    """AstrBot chains for each send case, with what the platform should receive (common vocabulary)."""
+    import astrbot.api.message_components as Comp
+
+    at_target = str(world.get("user_id") or trigger.get("sender_id") or "")
+    image_b64 = base64.b64encode(PNG_1X1).decode()
+    file_name = str(media.get("file_name") or "acceptance.txt")
+
+    def case(name: str, build, expected: list[dict], skip: str | None = None) -> SendCase:
+        comps = [] if skip else build()
+        return SendCase(name, comps, expected, ["api:send_message", "send:" + name.split(":")[0]], skip)
+
+    def image_url() -> SendCase:
+        url = str(media.get("image_url") or "")
+        return case("Image:url", lambda: [Comp.Image.fromURL(url)], [{"type": "Image"}],
+                    None if url else "no media.image_url in probe config")
+
+    def voice() -> SendCase:
+        url = str(media.get("voice_url") or "")
+        build = (lambda: [Comp.Record.fromURL(url)]) if url else (
+            lambda: [Comp.Record.fromFileSystem(media_file("acceptance.wav", silent_wav()))])
+        return case("Voice", build, [{"type": "Voice"}])
+
+    def file_case() -> SendCase:
+        url = str(media.get("file_url") or "")
+        if url:
+            build = lambda: [Comp.File(name=file_name, url=url)]  # noqa: E731
+        else:
+            build = lambda: [Comp.File(name=file_name, file=media_file(file_name, b"acceptance probe file\n"))]  # noqa: E731
+        return case("File", build, [{"type": "File", "name": file_name}])
+
+    def quote() -> SendCase:
+        mid = str(trigger.get("message_id") or "")
+        return case("Quote", lambda: [Comp.Reply(id=mid), Comp.Plain(text="acceptance quote")],
+                    [{"type": "Quote", "id": mid}, {"type": "Plain", "text": "acceptance quote"}],
+                    None if mid else "the triggering message has no message id to quote")
+
+    def face() -> SendCase:
+        face_id = int(world.get("face_id", 1) or 1)
+        return case("Face", lambda: [Comp.Face(id=face_id)], [{"type": "Face", "face_id": face_id}])
+
+    def forward() -> SendCase:
+        sender = str(world.get("bot_id") or world.get("user_id") or trigger.get("sender_id") or "10000")
+        return case("Forward", lambda: [Comp.Nodes(nodes=[
+            Comp.Node(uin=sender, name="acceptance", content=[Comp.Plain(text=f"forward node {i}")]) for i in (1, 2)])],
+            [{"type": "Forward"}])
+
+    def mixed() -> SendCase:
+        def build() -> list:
+            comps: list = [Comp.Plain(text="mixed start ")]
+            if at_target:
+                comps.append(Comp.At(qq=at_target))
+            return comps + [Comp.Plain(text=" then image "), Comp.Image.fromBase64(image_b64), Comp.Plain(text=" end")]
+
+        expected: list[dict] = [{"type": "Plain", "text": "mixed start "}]
+        if at_target:
+            expected.append({"type": "At", "target": at_target})
+        expected += [{"type": "Plain", "text": " then image "}, {"type": "Image"}, {"type": "Plain", "text": " end"}]
+        return case("mixed", build, expected)
+
+    builders: dict[str, Any] = {
+        "Plain": lambda: case("Plain", lambda: [Comp.Plain(text=PLAIN_TEXT)], [{"type": "Plain", "text": PLAIN_TEXT}]),
+        "At": lambda: case("At", lambda: [Comp.At(qq=at_target)], [{"type": "At", "target": at_target}],
+                           None if at_target else "no user to mention (world.user_id unset and no trigger sender)"),
+        "AtAll": lambda: case("AtAll", lambda: [Comp.AtAll()], [{"type": "AtAll"}]),
+        "Image:url": image_url,
+        "Image:base64": lambda: case("Image:base64", lambda: [Comp.Image.fromBase64(image_b64)], [{"type": "Image"}]),
+        "Image:path": lambda: case("Image:path", lambda: [Comp.Image.fromFileSystem(media_file("acceptance.png", PNG_1X1))],
+                                   [{"type": "Image"}]),
+        "Voice": voice,
+        "File": file_case,
+        "Quote": quote,
+        "Face": face,
+        "Forward": forward,
+        "mixed": mixed,
+    }
+    cases = []
+    for name in names:
+        builder = builders.get(name)
+        if builder is None:
+            cases.append(SendCase(name, [], [], [f"send:{name}"], f"unknown send case {name!r}"))
+            continue
+        try:
+            cases.append(builder())
+        except Exception as exc:  # a component AstrBot cannot build is evidence too
+            cases.append(SendCase(name, [], [], ["api:send_message", "send:" + name.split(":")[0]],
+                                  f"AstrBot could not build the {name} component: {type(exc).__name__}: {exc}"))
+    return cases
