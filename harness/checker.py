@@ -456,8 +456,8 @@ def check_adapter(name: str, manifest: Manifest | None, b: _Bucket | None, files
             continue
         obs_list = observations[cap_id]
         level, _, _, refs, detail = judge(kind, obs_list)
-        if not any(o.ok is not None or o.message == "observed without a matching injection" for o in obs_list):
-            continue  # only blocked/not-supported notes for something not declared: nothing to report
+        if not any(o.ok is True or o.message == "observed without a matching injection" for o in obs_list):
+            continue  # nothing positive (e.g. an injection the adapter did not answer): not a claim
         verdicts.append(Verdict(kind, cname, False, level, Status.UNDECLARED,
                                 "evidence exists but the manifest does not declare it", [ref_text(r, files) for r in refs], detail,
                                 catalogue.info(kind, cname).get("assertion", "")))
