@@ -7,23 +7,29 @@
 PYTHON      ?= python3.11
 VENV        := .venv
 FRAMEWORK   ?= langbot==4.11.2
+# The second framework: its OneBot v11 adapter is accepted with the same simulator, then compared.
+FRAMEWORK2  ?= astrbot==4.14.6
 ADAPTER     ?= onebot-v11
 PYTEST_ARGS ?=
-# Simulated targets are disposable, so the destructive APIs (kick, leave, mute...) are exercised too.
-E2E_ARGS    := --framework $(FRAMEWORK) --adapter $(ADAPTER) --destructive --report-dir reports
-BASELINE    := reports/baseline/$(subst ==,-,$(FRAMEWORK))
+RUN         ?= $(shell date -u +%Y%m%d-%H%M%S)
 STAMP       := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# Simulated targets are disposable, so the destructive APIs (kick, leave, mute...) are exercised too.
+E2E         := $(VENV)/bin/pytest --adapter $(ADAPTER) --destructive --report-dir reports
+baseline     = $(if $(wildcard reports/baseline/$(subst ==,-,$(1))),--baseline reports/baseline/$(subst ==,-,$(1)))
 
 .PHONY: accept test unit setup venv browser framework clean-runs bench
 
 accept: setup
-	@echo "[make] full acceptance run: $(FRAMEWORK), adapter $(ADAPTER)"
-	$(VENV)/bin/pytest -m plugin_e2e $(E2E_ARGS) $(if $(wildcard $(BASELINE)),--baseline $(BASELINE)) $(PYTEST_ARGS)
-	@echo "[make] reports: reports/latest/"
+	@echo "[make] acceptance of $(ADAPTER) on $(FRAMEWORK2), then on $(FRAMEWORK) (reports/latest)"
+	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
+	$(E2E) -m plugin_e2e --framework $(FRAMEWORK) --run-id $(RUN) $(call baseline,$(FRAMEWORK)) $(PYTEST_ARGS)
+	$(VENV)/bin/acceptance compare reports/$(RUN)/$(ADAPTER).json reports/$(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2)))/$(ADAPTER).json --out-dir reports/$(RUN)/compare
+	@echo "[make] reports: reports/latest/ (cross-framework comparison in reports/latest/compare/)"
 
 test: setup
-	@echo "[make] test suite: unit tests and the full plugin path against $(FRAMEWORK)"
-	$(VENV)/bin/pytest $(E2E_ARGS) $(if $(wildcard $(BASELINE)),--baseline $(BASELINE)) $(PYTEST_ARGS)
+	@echo "[make] test suite: unit tests and the full plugin path against $(FRAMEWORK), then $(FRAMEWORK2)"
+	$(E2E) --framework $(FRAMEWORK) --run-id $(RUN) $(call baseline,$(FRAMEWORK)) $(PYTEST_ARGS)
+	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/astrbot $(wildcard tests/live_chat) --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
 
 unit: venv
 	$(VENV)/bin/pytest -m unit $(PYTEST_ARGS)
@@ -45,6 +51,7 @@ browser:
 
 framework: venv
 	$(VENV)/bin/acceptance setup --framework $(FRAMEWORK)
+	$(VENV)/bin/acceptance setup --framework $(FRAMEWORK2)
 
 bench: setup
 	$(VENV)/bin/python bench/checker_throughput.py

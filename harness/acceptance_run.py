@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import aiohttp
+
 from harness.errors import HarnessError, StackError
 from harness.manifest import Manifest
 from harness.session import AcceptanceSession
@@ -58,6 +60,7 @@ class AdapterRun:
     faults: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
     bot_id: str | None = None
+    _sim: Any = None
 
     @property
     def probe_evidence(self):
@@ -81,16 +84,16 @@ class AdapterRun:
                          reason=f"no simulated platform serves adapter {self.adapter!r} yet")
             self._say("blocked: no simulated platform for this adapter")
             return
-        sim = None
         try:
-            sim = await self._drive(profile, writer)
-        except (HarnessError, TimeoutError, OSError, NotImplementedError) as exc:
+            await self._drive(profile, writer)
+        except (HarnessError, TimeoutError, OSError, NotImplementedError, aiohttp.ClientError) as exc:
             writer.write("skip", adapter=self.adapter, status="blocked", capabilities=[],
                          reason=f"the run stopped: {type(exc).__name__}: {exc}")
             self._say(f"blocked: {exc}")
         finally:
-            if sim is not None:
-                await sim.stop()
+            if self._sim is not None:
+                await self._sim.stop()
+                self._sim = None
             await self._collect_logs()
         self._record_compat(writer)
         self._block_unexercised(writer, profile.title)
@@ -125,8 +128,8 @@ class AdapterRun:
             self.adapter, profile.adapter_config(framework, token),
             probe_config=self.stack.probe_config_for(self.adapter, probe_overrides, [token]), secrets=[token])
         self.timings["create_bot"] = time.monotonic() - t0
-        sim = SimulatorServer(profile.codec(framework, access_token=token, stack=self.stack, bot_id=self.bot_id),
-                              world=world, writer=sim_writer, port=sim_port)
+        sim = self._sim = SimulatorServer(profile.codec(framework, access_token=token, stack=self.stack, bot_id=self.bot_id),
+                                          world=world, writer=sim_writer, port=sim_port)
         await sim.start()
         writer.write("run", adapter=self.adapter, simulator=f"{profile.title} at {sim.base_url}",
                      message=f"bot {self.bot_id} on {self.stack.framework} {self.stack.framework_version}")
@@ -164,7 +167,6 @@ class AdapterRun:
         self.timings["sweep"] = time.monotonic() - t2
         self._say(f"sweep complete in {self.timings['sweep']:.1f}s: {done[0].get('sweep') or ''}")
         await asyncio.sleep(0.5)  # let the last platform actions land in the simulator's evidence
-        return sim
 
     async def _collect_logs(self) -> None:
         logs = self.session.logs.setdefault(self.adapter, {})
@@ -189,6 +191,8 @@ class AdapterRun:
             for cap in checks:
                 writer.write("skip", adapter=self.adapter, capabilities=[cap], status="blocked", reason=f"introspection failed: {exc}")
             return
+        writer.write("skip", adapter=self.adapter, capabilities=["compat:listener_dispatch_order"], status="blocked",
+                     reason="dispatch order is internal to the framework core and not observable from the probe plugin")
         if self.adapter not in code:
             reason = (f"{self.session.spec.name} adapters have no manifest to compare with their code; "
                       "the capability declaration is harness-side" if not code else "the adapter's code was not found")
@@ -201,8 +205,6 @@ class AdapterRun:
             writer.write("check", producer="introspection", adapter=self.adapter, capabilities=[cap], level="unit",
                          status="failed" if mine else "passed",
                          message="; ".join(f.explanation for f in mine) or "manifest and code agree")
-        writer.write("skip", adapter=self.adapter, capabilities=["compat:listener_dispatch_order"], status="blocked",
-                     reason="dispatch order is internal to the framework core and not observable from the probe plugin")
 
     def _block_unexercised(self, writer, simulator_title: str) -> None:
         """Capabilities nothing exercised end as blocked with the reason, never silently untested."""

@@ -240,6 +240,7 @@ def drift(framework, manifest_dir, adapters, fmt, evidence, report_path, baselin
 
 def _results_for_drift(found, evidence, report_path, framework, manifest_dir, adapters, report):
     from harness import drift as d
+    from harness.frameworks import FrameworkSpec
     from harness.verdicts import adapter_from_dict
 
     if evidence:
@@ -251,6 +252,8 @@ def _results_for_drift(found, evidence, report_path, framework, manifest_dir, ad
     results = []
     for path in reports:
         data = json.loads(path.read_text("utf-8"))
+        if data.get("framework") and data["framework"] != FrameworkSpec.parse(framework).name:
+            continue  # a report of another framework's adapter of the same name
         if data.get("schema") == "acceptance-report/1" and data.get("adapter") in by_name:
             results.append(d.reproject(adapter_from_dict(data), by_name[data["adapter"]]))
     if not results:
