@@ -281,8 +281,7 @@ async def adapter_driver(rig: Rig, spec: FrameworkSpec, workdir: Path, mode: str
         await rig.sim.start()
         rig.closers.append(rig.sim.stop)
     await rig.sim.wait_connected(timeout=60)
-    result.cold_start = time.monotonic() - t0
-    result.connect = 0.0
+    result.cold_start = time.monotonic() - t0  # includes the adapter's connection
     rig.pgids = [driver.pid] if driver.pid else []
     _say(f"c: driver + adapter ({mode}) connected in {result.cold_start:.2f}s")
 
@@ -308,6 +307,13 @@ def render(results: dict[str, PathResult], args) -> str:
         lines.append(f"{r.title:36s} {_fmt(r.cold_start, ' s'):>10s} {_fmt(r.connect, ' s', 2):>8s} {s['events']:>6d} {r.lost:>4d} "
                      f"{_fmt(s['p50_ms']):>8s} {_fmt(s['p99_ms']):>8s} {_fmt(s['mean_ms']):>8s} {_fmt(s['max_ms']):>8s}"
                      + (f"   ERROR {r.error}" if r.error else ""))
+    for key in "ab":
+        r = results.get(key)
+        t = r.breakdown if r is not None else {}
+        if t.get("stack.ready_total"):
+            lines.append(f"  {key}: cold start = runtime {t.get('stack.runtime_ready', 0):.1f} s + core {t.get('stack.langbot_ready', 0):.1f} s"
+                         f" + admin {t.get('stack.admin', 0):.1f} s + plugin build wait {t.get('stack.probe_build_wait', 0):.1f} s"
+                         f" + plugin install {t.get('stack.probe_installed', 0):.1f} s")
     for key in "abc":
         r = results.get(key)
         if r is not None and r.cpu_ms_per_event:

@@ -98,3 +98,11 @@ def test_reverse_mode_receives_too(live_reverse):
     v = live_reverse.result.verdict("receive:Plain")
     assert v.level is Level.ADAPTER_LIVE and v.status is Status.PARTIAL, (v.level, v.reason)
     assert live_reverse.result.verdict("compat:source_platform_object").status is Status.ACCEPTED
+
+
+def test_evidence_is_valid_against_the_schema(live_forward):
+    from harness.checker import check
+
+    strict = check([live_forward.session.manifest("onebot-v11")], live_forward.session.evidence_files(), strict=True,
+                   only_declared_adapters=True)
+    assert strict.problems == []

@@ -495,7 +495,8 @@ class Driver:
             fn = lambda: plugin.call_platform_api("", api, params)  # noqa: E731
         outcome = await self.shared.calls.call(fn, scope="adapter", timeout=float(req.get("timeout") or 30))
         api_record = outcome.api(api, summary, req.get("action") or (params.get("action") if api == "call_platform_api" else None))
-        caps = list(req.get("capabilities") or [f"api:{api}"])
+        action = api_record.get("action")
+        caps = list(req.get("capabilities") or ([f"api:{api}"] + ([f"platform_api:{action}"] if action else [])))
         if self.rec is not None:
             self.rec.api_call(api_record, caps, req.get("expected"))
         return {"api": api_record}
