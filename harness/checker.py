@@ -295,19 +295,19 @@ def _derived_compat(b: _Bucket) -> dict[str, list[Observation]]:
 
     ``source_platform_object`` is the adapter's duty; a framework may strip it before the plugin
     runtime, so only an observer at the adapter (``adapter-driver``) can prove or disprove it. The
-    probe's view decides ``common_components`` (what plugins receive must be common components).
+    probe's view decides ``common_components`` (what plugins receive must be common components);
+    without a probe, the adapter-side view does, at ``adapter-live``.
     """
     obs: dict[str, list[Observation]] = defaultdict(list)
     spo: dict[str, dict[bool, list[int]]] = {"probe": {True: [], False: []}, "adapter-driver": {True: [], False: []}}
-    native: list[tuple[int, set]] = []
+    native: dict[str, list[tuple[int, set]]] = {"probe": [], "adapter-driver": []}
     for ref, _, producer, ev in b.events:
         if producer not in spo or ev.get("type") != "message.received":
             continue
         spo[producer][bool(ev.get("source_platform_object"))].append(ref)
-        if producer == "probe":
-            odd = {str(c.get("type")) for c in ev.get("components") or []} - COMMON_COMPONENTS
-            if odd:
-                native.append((ref, odd))
+        odd = {str(c.get("type")) for c in ev.get("components") or []} - COMMON_COMPONENTS
+        if odd:
+            native[producer].append((ref, odd))
     live, seen = spo["adapter-driver"], spo["probe"]
     if live[True] or live[False]:
         observer, level = live, Level.ADAPTER_LIVE
@@ -324,12 +324,14 @@ def _derived_compat(b: _Bucket) -> dict[str, list[Observation]]:
                                     f"{len(observer[False])} received message(s) had no source_platform_object"))
     elif observer[True]:
         obs[cap].append(Observation(level, True, observer[True][:5]))
-    probe_msgs = spo["probe"][True] + spo["probe"][False]
-    if native:
-        obs["compat:common_components"].append(Observation(Level.PROTOCOL, False, [r for r, _ in native[:5]],
-                                                           f"non-common component types reached the plugin: {sorted(set().union(*(o for _, o in native)))}"))
-    elif probe_msgs:
-        obs["compat:common_components"].append(Observation(Level.PROTOCOL, True, probe_msgs[:5]))
+    who, level = ("probe", Level.PROTOCOL) if seen[True] or seen[False] else ("adapter-driver", Level.ADAPTER_LIVE)
+    messages, odd_ones = spo[who][True] + spo[who][False], native[who]
+    if odd_ones:
+        kinds = sorted(set().union(*(o for _, o in odd_ones)))
+        obs["compat:common_components"].append(Observation(level, False, [r for r, _ in odd_ones[:5]],
+                                                           f"non-common component types in the converted chain: {kinds}"))
+    elif messages:
+        obs["compat:common_components"].append(Observation(level, True, messages[:5]))
     return obs
 
 
