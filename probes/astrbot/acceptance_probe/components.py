@@ -19,12 +19,10 @@ with other frameworks' chains. The probe adds nothing else and drops nothing.
 from __future__ import annotations
 
 import base64
-import os
-import tempfile
-from dataclasses import dataclass, field
 from typing import Any
 
 from .jsonsafe import json_safe
+from .media import PLAIN_TEXT, PNG_1X1, SendCase, media_file, plain_text, silent_wav  # noqa: F401 (re-exported)
 
 BASE64_KEEP = 48
 
@@ -143,53 +141,6 @@ def normalize_chain(chain: Any) -> list[dict]:
     if not isinstance(chain, list):
         return [{"type": "Unknown", "native_type": _type_name(chain), "text": repr(chain)[:500]}]
     return [normalize_component(c) for c in chain]
-
-
-def plain_text(components: list[dict]) -> str:
-    return "".join(c.get("text", "") for c in components if c.get("type") == "Plain")
-
-
-# ---- media ----------------------------------------------------------------------------------
-
-PNG_1X1 = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-)
-
-
-def silent_wav(samples: int = 800) -> bytes:
-    data = b"\x80" * samples
-    header = b"RIFF" + (36 + len(data)).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
-    header += (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + (8000).to_bytes(4, "little")
-    header += (8000).to_bytes(4, "little") + (1).to_bytes(2, "little") + (8).to_bytes(2, "little")
-    return header + b"data" + len(data).to_bytes(4, "little") + data
-
-
-_MEDIA_DIR: str | None = None
-
-
-def media_file(name: str, payload: bytes) -> str:
-    global _MEDIA_DIR
-    if _MEDIA_DIR is None or not os.path.isdir(_MEDIA_DIR):
-        _MEDIA_DIR = tempfile.mkdtemp(prefix="acceptance-probe-media-")
-    path = os.path.join(_MEDIA_DIR, name)
-    if not os.path.exists(path):
-        with open(path, "wb") as fh:
-            fh.write(payload)
-    return path
-
-
-# ---- send cases -----------------------------------------------------------------------------
-
-PLAIN_TEXT = "acceptance plain:  two spaces\n  second line, leading spaces\ttab  "
-
-
-@dataclass
-class SendCase:
-    name: str
-    components: list
-    expected: list[dict]
-    capabilities: list[str] = field(default_factory=list)
-    skip_reason: str | None = None
 
 
 def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) -> list[SendCase]:
