@@ -61,6 +61,8 @@ class AdapterRun:
     timings: dict[str, float] = field(default_factory=dict)
     bot_id: str | None = None
     _sim: Any = None
+    #: A started ``harness.ui.UIBrowser``: when given, the UI phase (harness/ui/phase.py) runs after the sweep.
+    ui: Any = None
 
     @property
     def probe_evidence(self):
@@ -167,6 +169,15 @@ class AdapterRun:
         self.timings["sweep"] = time.monotonic() - t2
         self._say(f"sweep complete in {self.timings['sweep']:.1f}s: {done[0].get('sweep') or ''}")
         await asyncio.sleep(0.5)  # let the last platform actions land in the simulator's evidence
+        # --- UI phase (harness/ui): DOM check of the bot's messages, then inbound UI actions ---
+        if self.ui is not None:
+            from harness.ui.phase import run_ui_phase
+
+            t3 = time.monotonic()
+            self.timings.update(await run_ui_phase(self, sim, tail))
+            self.timings["ui"] = time.monotonic() - t3
+            self._say(f"UI phase done in {self.timings['ui']:.1f}s")
+        # --- end UI phase ---
 
     async def _collect_logs(self) -> None:
         logs = self.session.logs.setdefault(self.adapter, {})

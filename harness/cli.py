@@ -323,5 +323,31 @@ def compare(report_a: Path, report_b: Path, out_dir: Path, name: str | None) -> 
         out.print(f"wrote {path}", highlight=False)
 
 
+# --- simulate (harness/ui/simulate.py): the simulated platform with its web UI, for a person --------------
+@main.command()
+@click.argument("adapter")
+@FRAMEWORK
+@click.option("--port", type=int, default=0, show_default=True, help="Simulator port on 127.0.0.1 (0: a free port).")
+@click.option("--destructive", is_flag=True, help="Let the probe's sweep call destructive APIs (on disposable targets).")
+@click.option("--duration", type=float, default=None, metavar="SECONDS",
+              help="Stop by itself after this many seconds (default: run until Ctrl-C).")
+@_guard
+def simulate(adapter: str, framework: str, port: int, destructive: bool, duration: float | None) -> None:
+    """Start the framework, a bot with the probe and the simulated platform with its web UI; print the URL
+    to open and run until Ctrl-C (then stop everything cleanly and write this session's reports).
+
+    Example: acceptance simulate onebot-v11
+    """
+    import asyncio
+
+    from harness.ui.simulate import simulate as run
+
+    def say(text: str) -> None:
+        click.echo(text)
+
+    asyncio.run(run(adapter, framework=framework, port=port, destructive=destructive, duration=duration, say=say))
+# --- end simulate ---
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

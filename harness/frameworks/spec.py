@@ -20,11 +20,27 @@ class FrameworkInfo:
     manifest_subdir: str | None
     #: Harness-side declaration folder (frameworks without manifests), relative to harness/data.
     declarations: str | None = None
+    #: Releases that need another Python than ``python``: ``(first_version, python)`` pairs, ascending.
+    python_from: tuple[tuple[str, str], ...] = ()
+
+    def python_for(self, version: str) -> str:
+        """The Python version a release of this framework installs on."""
+        chosen = self.python
+        for first, python in self.python_from:
+            if _version_key(version) >= _version_key(first):
+                chosen = python
+        return chosen
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", version.split("+")[0])[:4])
 
 
 FRAMEWORKS: dict[str, FrameworkInfo] = {
     "langbot": FrameworkInfo("langbot", "langbot", "4.11.2", "3.11", "langbot/pkg/platform/adapters"),
-    "astrbot": FrameworkInfo("astrbot", "astrbot", "4.14.6", "3.11", None, "declarations/astrbot"),
+    # 4.14.6 is the last release on Python 3.11; later ones need 3.12 (e.g. astrbot==4.28.2).
+    "astrbot": FrameworkInfo("astrbot", "astrbot", "4.14.6", "3.11", None, "declarations/astrbot",
+                             python_from=(("4.15", "3.12"),)),
 }
 
 _SPEC = re.compile(r"^(?P<name>[a-z][a-z0-9_-]*)(?:==(?P<version>[0-9][0-9A-Za-z.+-]*)|@(?P<env>.+))?$")
@@ -50,8 +66,12 @@ class FrameworkSpec:
         return f"{self.info.package}=={self.version}"
 
     @property
+    def python_version(self) -> str:
+        return self.info.python_for(self.version) if self.env is None else self.info.python
+
+    @property
     def env_dir(self) -> Path:
-        return self.env or cache_root() / "venvs" / f"{self.name}-{self.version}-py{self.info.python}"
+        return self.env or cache_root() / "venvs" / f"{self.name}-{self.version}-py{self.python_version}"
 
     @property
     def python(self) -> Path:

@@ -39,12 +39,24 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _runs(python: str) -> bool:
+    try:
+        return subprocess.run([python, "-c", "pass"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 def _python_for(version: str) -> str:
-    for candidate in (f"python{version}", shutil.which(f"python{version}")):
-        if candidate and shutil.which(candidate):
-            return shutil.which(candidate)  # type: ignore[return-value]
+    found = shutil.which(f"python{version}")
+    if found and _runs(found):  # a pyenv shim for an inactive version is on PATH but does not run
+        return found
     if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
         return sys.executable
+    # pyenv installs that are not activated: ~/.pyenv/versions/<version>.*/bin/python<version>
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    for candidate in sorted(root.glob(f"versions/{version}.*/bin/python{version}"), reverse=True):
+        if _runs(str(candidate)):
+            return str(candidate)
     raise StackError(f"Python {version} is needed to build this framework's environment, and python{version} is not on PATH")
 
 
@@ -69,8 +81,8 @@ def ensure_env(spec: FrameworkSpec, progress: Progress = _say, timeout: float = 
         if env_dir.exists():
             progress(f"removing incomplete environment {env_dir}")
             shutil.rmtree(env_dir)
-        python = _python_for(spec.info.python)
-        progress(f"creating environment for {spec.requirement} at {env_dir} (Python {spec.info.python}); first time only, this takes several minutes")
+        python = _python_for(spec.python_version)
+        progress(f"creating environment for {spec.requirement} at {env_dir} (Python {spec.python_version}); first time only, this takes several minutes")
         _run([python, "-m", "venv", str(env_dir)], timeout=300)
         pip = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "--progress-bar", "off"]
         progress(f"installing {spec.requirement} (pip output follows)")

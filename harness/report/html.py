@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import jinja2
 
-from harness.report.model import sections, short_ref
+from harness.report.model import link_from, sections, short_ref
 from harness.verdicts import AdapterResult
 
 
@@ -21,11 +22,13 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def adapter_html(res: AdapterResult, *, generated: str, cited: dict[str, str], extra: dict[str, str] | None = None) -> str:
+def adapter_html(res: AdapterResult, *, generated: str, cited: dict[str, str], extra: dict[str, str] | None = None,
+                 base: str | Path | None = None) -> str:
+    """``base``: the report's own folder; screenshot links are made relative to it so they resolve from there."""
     refs = list(dict.fromkeys([r for v in res.verdicts for r in v.evidence] + [r for r, _ in res.findings]))
     lines = [(r, cited[r]) for r in refs if r in cited]
     return _env().get_template("adapter.html.j2").render(r=res, generated=generated, sections=sections(res),
-                                                        cited=lines, extra=extra or {})
+                                                        cited=lines, extra=extra or {}, link=lambda p: link_from(base, p))
 
 
 def matrix_html(matrix: dict) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from harness.report.model import sections, short_ref
+from pathlib import Path
+
+from harness.report.model import link_from, sections, short_ref
 from harness.verdicts import AdapterResult
 
 _STATUS_MARK = {"accepted": "✅ accepted", "partial": "🟡 partial", "failed": "❌ failed", "blocked": "⛔ blocked",
@@ -13,7 +15,8 @@ def _cell(text: str) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
-def adapter_markdown(res: AdapterResult, *, generated: str, extra: dict[str, str] | None = None) -> str:
+def adapter_markdown(res: AdapterResult, *, generated: str, extra: dict[str, str] | None = None,
+                     base: str | Path | None = None) -> str:
     out = [f"# Acceptance report: `{res.adapter}`", ""]
     out += [f"**Status: {_STATUS_MARK.get(res.status.value, res.status.value)}** — {_cell(res.status_reason)}", ""]
     out += ["| | |", "|---|---|",
@@ -35,6 +38,8 @@ def adapter_markdown(res: AdapterResult, *, generated: str, extra: dict[str, str
             detail = v.reason
             if v.detail.get("outbound"):
                 detail = f"outbound {v.detail['outbound']}" + (f"; {detail}" if detail else "")
+            for shot in v.detail.get("screenshots") or []:
+                detail += f" [screenshot]({link_from(base, shot)})"
             refs = ", ".join(short_ref(r) for r in v.evidence[:4]) + (f" (+{len(v.evidence) - 4})" if len(v.evidence) > 4 else "")
             out.append(f"| `{v.name}` | {'yes' if v.declared else 'no'} | {v.level.value if v.level else '—'} | "
                        f"{_STATUS_MARK.get(v.status.value, v.status.value)} | {_cell(detail)} | {refs or '—'} |")
@@ -49,7 +54,7 @@ def adapter_markdown(res: AdapterResult, *, generated: str, extra: dict[str, str
         out += [f"- {_cell(msg)} ({short_ref(ref)})" for ref, msg in res.findings]
         out.append("")
     if res.screenshots:
-        out += ["## Screenshots", ""] + [f"- [{s}]({s})" for s in res.screenshots] + [""]
+        out += ["## Screenshots", ""] + [f"- [{Path(s).name}]({link_from(base, s)})" for s in res.screenshots] + [""]
     if res.logs:
         out += ["## Logs", ""]
         for name, text in res.logs.items():

@@ -69,3 +69,12 @@ def cited_lines(result: CheckResult, limit_per_adapter: int = 2000) -> dict[str,
 def short_ref(ref: str) -> str:
     path, _, line = ref.rpartition(":")
     return f"{Path(path).name}:{line}"
+
+
+def link_from(base: str | Path | None, path: str) -> str:
+    """``path`` (a screenshot, as evidence records name it) as a link that resolves from the folder ``base``."""
+    if base is None or "://" in path:
+        return path
+    import os
+
+    return Path(os.path.relpath(Path(path).resolve(), Path(base).resolve())).as_posix()

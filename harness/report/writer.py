@@ -39,8 +39,9 @@ def write_reports(result: CheckResult, report_root: str | Path, run_id: str, *,
         base = out / safe_name(res.adapter)
         base.with_suffix(".json").write_text(json.dumps(adapter_dict(res, generated=generated, problems=result.problems),
                                                         indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        base.with_suffix(".md").write_text(adapter_markdown(res, generated=generated, extra=extra), encoding="utf-8")
-        base.with_suffix(".html").write_text(adapter_html(res, generated=generated, cited=cited, extra=extra), encoding="utf-8")
+        base.with_suffix(".md").write_text(adapter_markdown(res, generated=generated, extra=extra, base=out), encoding="utf-8")
+        base.with_suffix(".html").write_text(adapter_html(res, generated=generated, cited=cited, extra=extra, base=out),
+                                             encoding="utf-8")
     matrix = build_matrix(result, generated)
     (out / "matrix.json").write_text(json.dumps(matrix, indent=2) + "\n", encoding="utf-8")
     (out / "matrix.md").write_text(matrix_markdown(matrix), encoding="utf-8")

@@ -161,7 +161,9 @@ class AstrBotStack(Stack):
         self._placeholder_dashboard()
         try:
             # 4.14 has no --yes: `astrbot init` asks once whether the folder is the root ([Y/n]).
-            proc = subprocess.run([str(self.env_dir / "bin" / "astrbot"), "init"], cwd=self.root, env=env, input="\n",
+            # 4.15+ writes data/cmd_config.json at init only when given an initial dashboard password.
+            init_env = {**env, "ASTRBOT_DASHBOARD_INITIAL_PASSWORD": self.admin_password}
+            proc = subprocess.run([str(self.env_dir / "bin" / "astrbot"), "init"], cwd=self.root, env=init_env, input="\n",
                                   capture_output=True, text=True, timeout=self.timeouts.runtime_ready * 2)
         except subprocess.TimeoutExpired:
             raise StackError(f"astrbot init timed out in {self.root}") from None

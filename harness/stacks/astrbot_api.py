@@ -60,8 +60,13 @@ class AstrBotClient:
         return await self.request("GET", "/api/stat/start-time", auth=False)
 
     async def login(self, username: str, password: str) -> str:
-        data = await self.request("POST", "/api/auth/login", json_body={"username": username, "password": password_hash(password)},
-                                  auth=False)
+        try:
+            data = await self.request("POST", "/api/auth/login",
+                                      json_body={"username": username, "password": password_hash(password)}, auth=False)
+        except AstrBotAPIError:
+            # 4.15+ (FastAPI dashboard) hashes what the client sends: it wants the password itself.
+            data = await self.request("POST", "/api/auth/login", json_body={"username": username, "password": password},
+                                      auth=False)
         self.token = data["token"]
         return self.token
 

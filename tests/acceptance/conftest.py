@@ -54,11 +54,36 @@ async def framework_stack(request: pytest.FixtureRequest, acceptance: Acceptance
         await stack.stop()
 
 
+@pytest.fixture(scope="session")
+async def ui_browser(request: pytest.FixtureRequest):
+    """Debian's chromium driven by Playwright for the UI phase, or None (with the reason said) when unavailable."""
+    from harness.ui import BrowserError, UIBrowser, browser_unavailable
+
+    say = _progress(request.config)
+    why = browser_unavailable()
+    if why is not None:
+        say(f"no browser, the UI phase is skipped: {why}")
+        yield None
+        return
+    browser = UIBrowser()
+    try:
+        await browser.start()
+    except BrowserError as exc:
+        say(f"no browser, the UI phase is skipped: {exc}")
+        yield None
+        return
+    try:
+        yield browser
+    finally:
+        await browser.stop()
+
+
 class AdapterRuns:
     """Runs each adapter once, on first use, and keeps its checked result."""
 
-    def __init__(self, acceptance: AcceptanceSession, stack, say) -> None:
+    def __init__(self, acceptance: AcceptanceSession, stack, say, ui=None) -> None:
         self.acceptance, self.stack, self.say = acceptance, stack, say
+        self.ui = ui  # a started harness.ui.UIBrowser, or None (then only the protocol phase runs)
         self.results: dict[str, AdapterResult] = {}
 
     async def result(self, manifest) -> AdapterResult:
@@ -69,7 +94,10 @@ class AdapterRuns:
                              reason=f"the framework stack did not start: {self.stack}")
                 self.acceptance.logs.setdefault(manifest.name, {}).update(getattr(self.stack, "logs", {}) or {})
             else:
-                await AdapterRun(self.acceptance, self.stack, manifest, self.say).run()
+                if self.ui is None:
+                    writer.write("finding", adapter=manifest.name,
+                                 message="no browser: the UI phase did not run, so no plugin-e2e-ui evidence and no rendered outbound")
+                await AdapterRun(self.acceptance, self.stack, manifest, self.say, ui=self.ui).run()
             from harness.checker import check
 
             checked = check([manifest], self.acceptance.evidence_files(), only_declared_adapters=True)
@@ -78,5 +106,6 @@ class AdapterRuns:
 
 
 @pytest.fixture(scope="session")
-async def adapter_runs(request: pytest.FixtureRequest, acceptance: AcceptanceSession, framework_stack) -> AdapterRuns:
-    return AdapterRuns(acceptance, framework_stack, _progress(request.config))
+async def adapter_runs(request: pytest.FixtureRequest, acceptance: AcceptanceSession, framework_stack,
+                       ui_browser) -> AdapterRuns:
+    return AdapterRuns(acceptance, framework_stack, _progress(request.config), ui_browser)
