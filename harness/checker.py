@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any, Iterable
 
 from harness.capabilities import INBOUND_KINDS, KINDS, OUTBOUND_KINDS, load_catalogue
 from harness.evidence.reader import ReadResult, iter_records, ref_text
-from harness.fidelity import compare_components
+from harness.fidelity import compare_components, component_problems
 from harness.levels import COMPLETING_LEVELS, Level, Status, strength
 from harness.manifest.model import Manifest
 from harness.verdicts import AdapterResult, CheckResult, Verdict
@@ -193,12 +194,20 @@ def _inbound_observations(b: _Bucket) -> tuple[dict[str, list[Observation]], set
         if level is None:
             continue
         expected = (inj.get("expected") or {}).get("components")
-        problem = compare_components(expected, ev.get("components")) if expected is not None else None
+        problems = component_problems(expected, ev.get("components")) if expected is not None else []
         justified = bool(inj.get("justification"))
         for cap, kind, name in caps:
-            # Component fidelity judges the receive components; the event itself arrived.
-            message = (problem or "") if kind == "receive" else ""
-            ok = problem is None or kind != "receive"
+            # Component fidelity judges the receive components (the event itself arrived): a mixed
+            # chain on everything, one component on what concerns its own type (checklist: Plain text
+            # exact, At target, Source id...), so stripped text next to a mention fails Plain, not At.
+            if kind != "receive":
+                mine = []
+            elif name == "mixed":
+                mine = [m for _, m in problems]
+            else:
+                mine = [m for t, m in problems if t == name]
+            message = "; ".join(dict.fromkeys(mine))
+            ok = not mine
             # A receive component is proven only when the chain actually carries it.
             if ok and kind == "receive" and name not in ("mixed",) and expected is None:
                 types = {c.get("type") for c in ev.get("components") or []}
@@ -353,7 +362,10 @@ def judge(kind: str, observations: list[Observation]) -> tuple[Level | None, Sta
     failures = [o for o in observations if o.ok is False]
     skips = [o for o in observations if o.ok is None]
     # Cite the deciding records first (failures, then the strongest proofs), a bounded number.
-    ordered = failures + sorted(proofs, key=lambda o: -strength(o.level)) + skips  # type: ignore[arg-type]
+    by_level: dict[Level, list[Observation]] = defaultdict(list)  # grouping instead of sorting: O(n)
+    for o in proofs:
+        by_level[o.level].append(o)  # type: ignore[index]
+    ordered = itertools.chain(failures, *(by_level[lv] for lv in sorted(by_level, key=strength, reverse=True)), skips)
     cited: dict[str, None] = {}
     for o in ordered:
         if len(cited) >= MAX_CITED:

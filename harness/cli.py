@@ -11,6 +11,7 @@ Examples::
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,8 +23,17 @@ from rich.table import Table
 
 from harness.errors import HarnessError
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+
+def _console(stderr: bool = False) -> Console:
+    # Off a terminal (CI logs, pipes) rich falls back to 80 columns and folds every table cell; a wide
+    # fixed width keeps rows readable there. COLUMNS still wins when set.
+    stream = sys.stderr if stderr else sys.stdout
+    wide = None if stream.isatty() or os.environ.get("COLUMNS") else 200
+    return Console(stderr=stderr, soft_wrap=True, width=wide)
+
+
+out = _console()
+err = _console(stderr=True)
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
                       help="Human table or machine-readable JSON on stdout.")

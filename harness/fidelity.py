@@ -25,22 +25,38 @@ def _same(expected: Any, observed: Any) -> bool:
     return expected == observed or (observed is not None and str(expected) == str(observed))
 
 
-def compare_components(expected: list[dict], observed: list[dict] | None) -> str | None:
-    """Return ``None`` when ``observed`` satisfies ``expected``, else a message saying what differs."""
+def component_problems(expected: list[dict], observed: list[dict] | None) -> list[tuple[str | None, str]]:
+    """Every way ``observed`` misses ``expected``, each as ``(component type it concerns, message)``.
+
+    The type is what a per-component verdict is judged on: a field that differs concerns that
+    component's type; a chain with a different number of some type concerns each such type (a Face
+    that arrived as an Image concerns Face); a chain with the right components in another order
+    concerns no single type (``None``: only the whole chain, i.e. a mixed-chain verdict, fails on it).
+    """
     observed = list(observed or [])
     if observed and observed[0].get("type") == "Source" and not any(c.get("type") == "Source" for c in expected):
         observed = [c for c in observed if c.get("type") != "Source"]
     if expected == observed:  # the usual case: exactly what was expected
-        return None
+        return []
     exp_types = [c.get("type") for c in expected]
     obs_types = [c.get("type") for c in observed]
     if exp_types != obs_types:
-        return f"component order/types differ: expected {exp_types}, observed {obs_types}"
+        message = f"component order/types differ: expected {exp_types}, observed {obs_types}"
+        miscounted = [t for t in dict.fromkeys(exp_types + obs_types) if exp_types.count(t) != obs_types.count(t)]
+        return [(t, message) for t in miscounted] or [(None, message)]
+    problems: list[tuple[str | None, str]] = []
     for i, (exp, obs) in enumerate(zip(expected, observed)):
         for key, value in exp.items():
             if key == "type":
                 continue
             if not _same(value, obs.get(key)):
                 want = "present" if value == PRESENT else repr(value)
-                return f"component {i} ({exp.get('type')}): field '{key}' expected {want}, observed {obs.get(key)!r}"
-    return None
+                problems.append((exp.get("type"), f"component {i} ({exp.get('type')}): field '{key}' expected {want}, "
+                                                  f"observed {obs.get(key)!r}"))
+    return problems
+
+
+def compare_components(expected: list[dict], observed: list[dict] | None) -> str | None:
+    """Return ``None`` when ``observed`` satisfies ``expected``, else a message saying what differs."""
+    problems = component_problems(expected, observed)
+    return "; ".join(dict.fromkeys(m for _, m in problems)) if problems else None

@@ -73,37 +73,33 @@ def iter_records(paths: list[str | Path], result: ReadResult, *, strict: bool = 
     for path in evidence_files(paths):
         name = str(path)
         result.files.append(name)
-        with open(path, "rb") as fh:
-            data = fh.read()
-        if not data or data.isspace():
-            result.problems.append(BadLine(name, 0, "empty evidence file (no records)"))
-            continue
         file_bits = (len(result.files) - 1) << 32
-        lines = data.split(b"\n")
-        last = len(lines)
         good = 0
+        problems_before = len(result.problems)
+        # Streamed line by line (a run's evidence can be larger than memory should hold at once).
         # The hot loop of every check: keep it lean (see bench/checker_throughput.py).
-        for lineno, raw in enumerate(lines, 1):
-            if not raw:
-                continue
-            try:
-                rec = loads(raw)
-            except orjson.JSONDecodeError as exc:
-                if raw.isspace():
+        with open(path, "rb", buffering=1 << 20) as fh:
+            for lineno, raw in enumerate(fh, 1):
+                try:
+                    rec = loads(raw)
+                except orjson.JSONDecodeError as exc:
+                    if raw.isspace():
+                        continue
+                    result.problems.append(BadLine(name, lineno, _describe_bad(raw, exc)))
                     continue
-                result.problems.append(BadLine(name, lineno, _describe_bad(raw + (b"\n" if lineno < last else b""), exc)))
-                continue
-            if type(rec) is not dict or rec.get("record") not in RECORD_TYPES or "v" not in rec or "run_id" not in rec:
-                result.problems.append(BadLine(name, lineno, _describe_shape(rec)))
-                continue
-            if validator is not None:
-                err = next(iter(validator.iter_errors(rec)), None)
-                if err is not None:
-                    where = ".".join(map(str, err.absolute_path)) or "(record)"
-                    result.problems.append(BadLine(name, lineno, f"schema: field '{where}': {err.message}"))
+                if type(rec) is not dict or rec.get("record") not in RECORD_TYPES or "v" not in rec or "run_id" not in rec:
+                    result.problems.append(BadLine(name, lineno, _describe_shape(rec)))
                     continue
-            good += 1
-            yield (file_bits | lineno) if numeric_refs else f"{name}:{lineno}", rec
+                if validator is not None:
+                    err = next(iter(validator.iter_errors(rec)), None)
+                    if err is not None:
+                        where = ".".join(map(str, err.absolute_path)) or "(record)"
+                        result.problems.append(BadLine(name, lineno, f"schema: field '{where}': {err.message}"))
+                        continue
+                good += 1
+                yield (file_bits | lineno) if numeric_refs else f"{name}:{lineno}", rec
+        if good == 0 and len(result.problems) == problems_before:  # nothing but blank lines, or no bytes at all
+            result.problems.append(BadLine(name, 0, "empty evidence file (no records)"))
         result.records += good
 
 

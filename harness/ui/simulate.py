@@ -80,7 +80,7 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
         await _until(stop, sim.wait_connected(timeout=CONNECT_WAIT), "the adapter's connection")
         r = world.roles
         say("")
-        say(f"simulated {profile.title} is ready; the adapter of bot {bot_id} is connected.")
+        say(f"{profile.title} is ready; the adapter of bot {bot_id} is connected.")
         say(f"  open the chat UI:  {sim.base_url}/ui/#as={r['owner']}&chat=group:{r['main_group']}")
         say(f"  control API:       {sim.base_url}/control/status")
         say(f"  evidence:          {session.evidence_dir}")

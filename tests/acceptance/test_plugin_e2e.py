@@ -42,3 +42,24 @@ async def test_capability(capability, adapter_runs, acceptance, request: pytest.
     if verdict.status in (Status.BLOCKED, Status.NOT_SUPPORTED):
         pytest.skip(f"{verdict.status.value}: {verdict.reason}")
     assert verdict.status is not Status.FAILED, f"{cap.id} failed: {verdict.reason} ({where})"
+
+
+async def test_report_of_this_run_opens_in_the_browser(manifest, adapter_runs, acceptance, ui_browser) -> None:
+    """This run's own HTML report, opened in the real browser: tables render, evidence anchors and the
+    UI phase's real screenshots resolve, and UI-level evidence is shown as such (written now; the
+    session end rewrites the same folder with everything)."""
+    from harness.ui.report_check import check_report
+
+    result = await adapter_runs.result(manifest)
+    if ui_browser is None:
+        pytest.skip("blocked: no browser, so neither a UI phase nor a browser check of the report")
+    folder = acceptance.write_reports()
+    assert folder is not None, "the run wrote no evidence"
+    from harness.report.writer import safe_name
+
+    info = await check_report(ui_browser, folder / f"{safe_name(manifest.name)}.html")
+    assert info["problems"] == [], info["problems"]
+    assert result.status.value in info["status"], (result.status.value, info["status"])
+    assert "plugin-e2e-ui" in info["levels"], "the UI phase ran, yet the report shows no plugin-e2e-ui verdict"
+    assert info["shots"] and info["images"], "the report links no screenshot of the simulated conversations"
+    assert all(img["loaded"] for img in info["images"])

@@ -161,3 +161,32 @@ def test_one_unjustified_injection_keeps_a_protocol_event_partial(tmp_path, mani
     s.inbound(["event:message.received"], PLAIN)
     v = run(manifests, tmp_path / "e.jsonl").verdict("event:message.received")
     assert v.level is Level.PROTOCOL and v.status is Status.PARTIAL
+
+
+def test_a_component_is_judged_on_its_own_type_a_mixed_chain_on_everything(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    sent = [{"type": "At", "target": "42"}, {"type": "Plain", "text": " please review"}]
+    got = [{"type": "At", "target": "42"}, {"type": "Plain", "text": "please review"}]  # the adapter stripped the text
+    s.inbound(["receive:At"], sent, observed=got)
+    s.inbound(["receive:mixed"], sent, observed=got)
+    s.inbound(["receive:Face"], [{"type": "Face", "face_id": "2"}], observed=[{"type": "Image", "url": "x"}])
+    order = [{"type": "Plain", "text": "x"}, {"type": "AtAll"}]
+    s.inbound(["receive:AtAll"], order, observed=order[::-1])
+    res = run(manifests, tmp_path / "e.jsonl")
+    assert res.verdict("receive:At").status is Status.PARTIAL  # the mention arrived intact (protocol level)
+    mixed = res.verdict("receive:mixed")
+    assert mixed.status is Status.FAILED and "please review" in mixed.reason
+    face = res.verdict("receive:Face")
+    assert face.status is Status.FAILED and "observed ['Image']" in face.reason
+    assert res.verdict("receive:AtAll").status is Status.PARTIAL  # order alone is the mixed chain's concern
+
+
+def test_component_problems_name_the_type_they_concern():
+    from harness.fidelity import component_problems
+
+    assert component_problems([{"type": "Plain", "text": "a"}], [{"type": "Source", "id": "1"}, {"type": "Plain", "text": "a"}]) == []
+    probs = component_problems([{"type": "At", "target": "1"}, {"type": "Plain", "text": " b"}],
+                               [{"type": "At", "target": "2"}, {"type": "Plain", "text": "b"}])
+    assert [t for t, _ in probs] == ["At", "Plain"]
+    assert [t for t, _ in component_problems([{"type": "Forward"}], [{"type": "Unknown"}])] == ["Forward", "Unknown"]
+    assert [t for t, _ in component_problems([{"type": "A"}, {"type": "B"}], [{"type": "B"}, {"type": "A"}])] == [None]
