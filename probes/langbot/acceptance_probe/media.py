@@ -6,8 +6,10 @@ its probe at install time, so both probes send the same media and texts.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 
@@ -40,6 +42,7 @@ def media_file(name: str, payload: bytes) -> str:
     global _MEDIA_DIR
     if _MEDIA_DIR is None or not os.path.isdir(_MEDIA_DIR):
         _MEDIA_DIR = tempfile.mkdtemp(prefix="acceptance-probe-media-")
+        atexit.register(shutil.rmtree, _MEDIA_DIR, True)  # on a normal exit; a killed plugin leaves two tiny files
     path = os.path.join(_MEDIA_DIR, name)
     if not os.path.exists(path):
         with open(path, "wb") as fh:
