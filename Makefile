@@ -9,27 +9,33 @@ VENV        := .venv
 FRAMEWORK   ?= langbot==4.11.2
 # The second framework: its OneBot v11 adapter is accepted with the same simulator, then compared.
 FRAMEWORK2  ?= astrbot==4.14.6
+# A newer AstrBot (Python 3.12 environment) for the live chat protocol suite only: its unified chat socket
+# is what the 4.14.6 handler lacks. Set FRAMEWORK3= (empty) to leave it out.
+FRAMEWORK3  ?= astrbot==4.28.2
 ADAPTER     ?= onebot-v11
 PYTEST_ARGS ?=
 RUN         ?= $(shell date -u +%Y%m%d-%H%M%S)
 STAMP       := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 # Simulated targets are disposable, so the destructive APIs (kick, leave, mute...) are exercised too.
 E2E         := $(VENV)/bin/pytest --adapter $(ADAPTER) --destructive --report-dir reports
+live_chat    = $(if $(FRAMEWORK3),$(VENV)/bin/pytest -m plugin_e2e tests/live_chat --report-dir reports --framework $(FRAMEWORK3) --run-id $(RUN)-$(subst ==,-,$(FRAMEWORK3)) $(PYTEST_ARGS))
 baseline     = $(if $(wildcard reports/baseline/$(subst ==,-,$(1))),--baseline reports/baseline/$(subst ==,-,$(1)))
 
 .PHONY: accept test unit setup venv browser framework clean-runs bench
 
 accept: setup
 	@echo "[make] acceptance of $(ADAPTER) on $(FRAMEWORK2), then on $(FRAMEWORK) (reports/latest)"
-	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
+	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
 	$(E2E) -m plugin_e2e --framework $(FRAMEWORK) --run-id $(RUN) $(call baseline,$(FRAMEWORK)) $(PYTEST_ARGS)
 	$(VENV)/bin/acceptance compare reports/$(RUN)/$(ADAPTER).json reports/$(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2)))/$(ADAPTER).json --out-dir reports/$(RUN)/compare
-	@echo "[make] reports: reports/latest/ (cross-framework comparison in reports/latest/compare/)"
+	$(live_chat)
+	@echo "[make] reports: reports/latest/ (cross-framework comparison in reports/latest/compare/; AstrBot's live chat protocol in reports/$(RUN)-*/live-chat-protocol.md)"
 
 test: setup
-	@echo "[make] test suite: unit tests and the full plugin path against $(FRAMEWORK), then $(FRAMEWORK2)"
+	@echo "[make] test suite: unit tests and the full plugin path against $(FRAMEWORK), then $(FRAMEWORK2)$(if $(FRAMEWORK3),; the live chat protocol of $(FRAMEWORK3))"
 	$(E2E) --framework $(FRAMEWORK) --run-id $(RUN) $(call baseline,$(FRAMEWORK)) $(PYTEST_ARGS)
-	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/astrbot $(wildcard tests/live_chat) --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
+	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/astrbot tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
+	$(live_chat)
 
 unit: venv
 	$(VENV)/bin/pytest -m unit $(PYTEST_ARGS)
@@ -52,6 +58,7 @@ browser:
 framework: venv
 	$(VENV)/bin/acceptance setup --framework $(FRAMEWORK)
 	$(VENV)/bin/acceptance setup --framework $(FRAMEWORK2)
+	$(if $(FRAMEWORK3),$(VENV)/bin/acceptance setup --framework $(FRAMEWORK3))
 
 bench: setup
 	$(VENV)/bin/python bench/checker_throughput.py

@@ -133,9 +133,12 @@ class _EventIndex:
         self.events = events
         self._by_keys: dict[tuple[str, ...], dict[tuple[str, ...], list[tuple[float, int]]]] = {}
         self.used: set[int] = set()
+        self._sorted: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def find(self, match: dict[str, Any], t: float) -> int | None:
-        keys = tuple(sorted(match))
+        keys = self._sorted.get(tuple(match))
+        if keys is None:
+            keys = self._sorted[tuple(match)] = tuple(sorted(match))
         index = self._by_keys.get(keys)
         if index is None:
             index = defaultdict(list)
@@ -150,7 +153,7 @@ class _EventIndex:
             for lst in index.values():
                 lst.sort()
             self._by_keys[keys] = index
-        candidates = index.get(tuple(_norm(match[k]) for k in keys), [])
+        candidates = index.get(tuple([_norm(match[k]) for k in keys]), [])
         pos = bisect.bisect_left(candidates, (t, -1))
         for _, i in candidates[pos:]:
             if i not in self.used:
@@ -314,9 +317,11 @@ def _derived_compat(b: _Bucket) -> dict[str, list[Observation]]:
         if producer not in spo or ev.get("type") != "message.received":
             continue
         spo[producer][bool(ev.get("source_platform_object"))].append(ref)
-        odd = {str(c.get("type")) for c in ev.get("components") or []} - COMMON_COMPONENTS
-        if odd:
-            native[producer].append((ref, odd))
+        comps = ev.get("components") or ()
+        for c in comps:  # the usual chain is all common components: test before building a set
+            if c.get("type") not in COMMON_COMPONENTS:
+                native[producer].append((ref, {str(c.get("type")) for c in comps} - COMMON_COMPONENTS))
+                break
     live, seen = spo["adapter-driver"], spo["probe"]
     if live[True] or live[False]:
         observer, level = live, Level.ADAPTER_LIVE
