@@ -36,7 +36,7 @@ class Observation:
     message: str = ""
     justified: bool = False
     skip_status: Status | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: dict[str, Any] | None = None  # None, not {}: saves a dict per observation on big runs
 
 
 @dataclass
@@ -153,7 +153,7 @@ class _EventIndex:
             for lst in index.values():
                 lst.sort()
             self._by_keys[keys] = index
-        candidates = index.get(tuple([_norm(match[k]) for k in keys]), [])
+        candidates = index.get(tuple(["" if (v := match[k]) is None else str(v) for k in keys]), [])
         pos = bisect.bisect_left(candidates, (t, -1))
         for _, i in candidates[pos:]:
             if i not in self.used:
@@ -199,24 +199,22 @@ def _inbound_observations(b: _Bucket) -> tuple[dict[str, list[Observation]], set
         expected = (inj.get("expected") or {}).get("components")
         problems = component_problems(expected, ev.get("components")) if expected is not None else []
         justified = bool(inj.get("justification"))
+        refs = [ref, ev_ref]  # shared by this injection's observations (read-only)
         for cap, kind, name in caps:
             # Component fidelity judges the receive components (the event itself arrived): a mixed
             # chain on everything, one component on what concerns its own type (checklist: Plain text
             # exact, At target, Source id...), so stripped text next to a mention fails Plain, not At.
-            if kind != "receive":
-                mine = []
-            elif name == "mixed":
-                mine = [m for _, m in problems]
-            else:
-                mine = [m for t, m in problems if t == name]
-            message = "; ".join(dict.fromkeys(mine))
-            ok = not mine
-            # A receive component is proven only when the chain actually carries it.
-            if ok and kind == "receive" and name not in ("mixed",) and expected is None:
-                types = {c.get("type") for c in ev.get("components") or []}
-                if name not in types:
-                    ok, message = False, f"{name} not present in the received chain {sorted(t for t in types if t)}"
-            obs[cap].append(Observation(level, ok, [ref, ev_ref], message, justified=justified))
+            message = ""
+            if kind == "receive":
+                if problems:
+                    mine = [m for t, m in problems if name == "mixed" or t == name]
+                    message = "; ".join(dict.fromkeys(mine))
+                elif expected is None and name != "mixed":
+                    # Without an expectation, a receive component is proven only when the chain carries it.
+                    types = {c.get("type") for c in ev.get("components") or []}
+                    if name not in types:
+                        message = f"{name} not present in the received chain {sorted(t for t in types if t)}"
+            obs[cap].append(Observation(level, not message, refs, message, justified=justified))
     return obs, index.used
 
 
@@ -264,14 +262,14 @@ def _outbound_observations(b: _Bucket) -> dict[str, list[Observation]]:
         expected = (call.get("expected") or {}).get("components")
         problem, matched = None, arrived
         if expected is not None:
-            fits = [(r, rec) for r, rec in arrived if compare_components(expected, _get(rec, "observed.components")) is None]
+            fits = [(r, rec) for r, rec in arrived if compare_components(expected, (rec.get("observed") or {}).get("components")) is None]
             if fits:
                 matched = fits
             else:
                 problem = "; ".join(filter(None, (compare_components(expected, _get(rec, "observed.components")) for _, rec in arrived[:3])))
         refs = [ref] + [r for r, _ in matched[:5]]
         seen = [b.ui_seen[mid] for _, rec in matched if (mid := _norm(_get(rec, "observed.message_id"))) in b.ui_seen] if b.ui_seen else []
-        detail = {"outbound": "rendered" if seen else "received", "actions": list(dict.fromkeys(rec.get("action", "") for _, rec in matched))}
+        detail = {"outbound": "rendered" if seen else "received", "actions": list(dict.fromkeys([rec.get("action", "") for _, rec in matched]))}
         if seen:
             refs += [r for r, _ in seen]
             detail["screenshots"] = [s for _, rec in seen if (s := rec.get("screenshot"))]
@@ -380,6 +378,8 @@ def judge(kind: str, observations: list[Observation]) -> tuple[Level | None, Sta
     detail: dict[str, Any] = {"observations": len(observations)} if len(observations) > 1 else {}
     lists: dict[str, dict] = {}
     for o in proofs:
+        if not o.detail:
+            continue
         for key, value in o.detail.items():
             if key == "outbound" and detail.get("outbound") == "rendered":
                 continue
@@ -390,12 +390,11 @@ def judge(kind: str, observations: list[Observation]) -> tuple[Level | None, Sta
     detail.update({k: list(v)[:MAX_CITED] for k, v in lists.items()})
     notes = [o.message for o in skips if o.message]
     if failures:
-        best = max((o.level for o in proofs), key=strength, default=None)
+        best = max(by_level, key=strength, default=None)
         reason = "; ".join(dict.fromkeys(o.message for o in failures))
         return best, Status.FAILED, reason, refs, detail
     if proofs:
-        best_obs = max(proofs, key=lambda o: strength(o.level))  # type: ignore[arg-type]
-        level = best_obs.level
+        level = max(by_level, key=strength)
         # A protocol injection stands in for the UI only when *no* way of raising the event could have
         # come from the platform's own UI: one unjustified injection means a user could have done it.
         justified = all(o.justified for o in proofs if o.level is level)
