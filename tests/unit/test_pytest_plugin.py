@@ -42,3 +42,32 @@ def test_no_evidence_no_reports(pytester):
     result = pytester.runpytest("--report-dir", "rep")
     result.assert_outcomes(passed=1)
     assert not (pytester.path / "rep").exists()
+
+
+def test_allure_results_carry_adapter_kind_capability_level_and_evidence(pytester, tmp_path):
+    """With --alluredir, a capability test's result has epic/feature/story, the level label and the cited lines."""
+    shot = tmp_path / "conv.png"
+    from fixtures import media
+
+    shot.write_bytes(media.png_bytes(8, 8))
+    pytester.makepyfile(test_allure=f"""
+        from harness.allure_labels import annotate
+        from harness.levels import Level, Status
+        from harness.verdicts import Verdict
+
+        def test_cap(request):
+            v = Verdict("send", "Plain", True, Level.OUTBOUND, Status.ACCEPTED, "", ["probe.jsonl:3"], {{}}, "")
+            annotate(request.config, "demo-adapter", v, {{"probe.jsonl:3": '{{"record": "api_call"}}'}}, [{str(shot)!r}])
+    """)
+    result = pytester.runpytest("--alluredir", "allure")
+    result.assert_outcomes(passed=1)
+    found = [json.loads(p.read_text()) for p in (pytester.path / "allure").glob("*-result.json")]
+    assert len(found) == 1
+    labels = {(l["name"], l["value"]) for l in found[0]["labels"]}
+    assert {("epic", "demo-adapter"), ("story", "send:Plain"), ("evidence_level", "plugin-e2e-outbound"),
+            ("acceptance_status", "accepted")} <= labels
+    assert any(name == "feature" for name, _ in labels)
+    attachments = {a["name"]: a for a in found[0]["attachments"]}
+    assert "conv.png" in attachments and attachments["conv.png"]["type"] == "image/png"
+    text = (pytester.path / "allure" / attachments["evidence lines"]["source"]).read_text()
+    assert text.startswith("probe.jsonl:3") and "api_call" in text
