@@ -390,7 +390,9 @@ def judge(kind: str, observations: list[Observation]) -> tuple[Level | None, Sta
     detail.update({k: list(v)[:MAX_CITED] for k, v in lists.items()})
     notes = [o.message for o in skips if o.message]
     if failures:
-        best = max(by_level, key=strength, default=None)
+        # The level a failure was seen at says how it was exercised (a UI-sent Forward that arrived as
+        # Unknown failed at plugin-e2e-ui); a failure without a level (nothing arrived) adds none.
+        best = max({*by_level, *(o.level for o in failures if o.level is not None)}, key=strength, default=None)
         reason = "; ".join(dict.fromkeys(o.message for o in failures))
         return best, Status.FAILED, reason, refs, detail
     if proofs:

@@ -190,3 +190,12 @@ def test_component_problems_name_the_type_they_concern():
     assert [t for t, _ in probs] == ["At", "Plain"]
     assert [t for t, _ in component_problems([{"type": "Forward"}], [{"type": "Unknown"}])] == ["Forward", "Unknown"]
     assert [t for t, _ in component_problems([{"type": "A"}, {"type": "B"}], [{"type": "B"}, {"type": "A"}])] == [None]
+
+
+def test_a_failed_verdict_keeps_the_level_it_failed_at(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.inbound(["receive:Forward"], [{"type": "Forward"}], observed=[{"type": "Unknown"}], producer="ui-action", level="plugin-e2e-ui")
+    s.inbound(["receive:Face"], [{"type": "Face", "face_id": "1"}], arrive=False)
+    res = run(manifests, tmp_path / "e.jsonl")
+    assert (res.verdict("receive:Forward").status, res.verdict("receive:Forward").level) == (Status.FAILED, Level.UI)
+    assert (res.verdict("receive:Face").status, res.verdict("receive:Face").level) == (Status.FAILED, None)
