@@ -21,7 +21,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, InputError
 
 
 def _console(stderr: bool = False) -> Console:
@@ -43,6 +43,7 @@ MANIFEST_DIR = click.option("--manifest-dir", type=click.Path(path_type=Path), d
                             help="Read manifests from this folder instead of the installed release.")
 ADAPTER = click.option("--adapter", "adapters", multiple=True, metavar="NAME",
                        help="Only this adapter (manifest name or folder name); repeatable.")
+DEFAULT_REPORT = Path("reports/latest")
 EVIDENCE = click.argument("evidence", nargs=-1, required=True, type=click.Path(path_type=Path))
 
 
@@ -194,7 +195,7 @@ def report(evidence, framework, manifest_dir, adapters, report_dir, run_id, stri
 @FORMAT
 @click.option("--evidence", "evidence", multiple=True, type=click.Path(path_type=Path),
               help="Evidence files/folders to judge; default: the JSON reports in --report.")
-@click.option("--report", "report_path", type=click.Path(path_type=Path), default=Path("reports/latest"), show_default=True,
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=DEFAULT_REPORT, show_default=True,
               help="Folder of per-adapter JSON reports used when no --evidence is given.")
 @click.option("--baseline-dir", type=click.Path(path_type=Path), default=None,
               help="Committed baseline (default: reports/baseline/<framework>-<version>).")
@@ -249,28 +250,54 @@ def drift(framework, manifest_dir, adapters, fmt, evidence, report_path, baselin
 
 
 def _results_for_drift(found, evidence, report_path, framework, manifest_dir, adapters, report):
-    from harness import drift as d
     from harness.frameworks import FrameworkSpec
-    from harness.verdicts import adapter_from_dict
 
     if evidence:
         result = _run_check(tuple(evidence), framework, manifest_dir, adapters, False)
         report.ran["manifest-vs-evidence"] = f"{result.records} evidence record(s) from {len(result.files)} file(s)"
         return [a for a in result.adapters if a.verdicts]
     by_name = {m.name: m for m in found}
-    reports = sorted(Path(report_path).glob("*.json")) if Path(report_path).is_dir() else []
-    results = []
-    for path in reports:
-        data = json.loads(path.read_text("utf-8"))
-        if data.get("framework") and data["framework"] != FrameworkSpec.parse(framework).name:
-            continue  # a report of another framework's adapter of the same name
-        if data.get("schema") == "acceptance-report/1" and data.get("adapter") in by_name:
-            results.append(d.reproject(adapter_from_dict(data), by_name[data["adapter"]]))
+    spec = FrameworkSpec.parse(framework)
+    folder = Path(report_path)
+    results = _reports_in(folder, by_name, spec)
+    if not results and folder == DEFAULT_REPORT:
+        # reports/latest is whichever run wrote last (in `make test`, another framework's): take the newest
+        # run folder that holds this release's reports instead, and say so.
+        for candidate in sorted((p for p in folder.parent.iterdir() if p.is_dir() and p.name not in ("baseline", "latest")),
+                                key=lambda p: p.stat().st_mtime, reverse=True) if folder.parent.is_dir() else []:
+            results = _reports_in(candidate, by_name, spec, skip_unreadable=True)
+            if results:
+                folder = candidate
+                break
     if not results:
-        report.ran["manifest-vs-evidence"] = f"skipped: no --evidence and no per-adapter reports in {report_path}"
+        report.ran["manifest-vs-evidence"] = f"skipped: no --evidence and no per-adapter reports of {spec} in {report_path}"
         report.ran["evidence-vs-baseline"] = "skipped: nothing to compare"
         return None
-    report.ran["manifest-vs-evidence"] = f"{len(results)} adapter report(s) in {report_path}"
+    note = "" if folder == Path(report_path) else f" ({report_path} holds no report of {spec}: newest run of it used)"
+    report.ran["manifest-vs-evidence"] = f"{len(results)} adapter report(s) in {folder}{note}"
+    return results
+
+
+def _reports_in(folder: Path, by_name: dict, spec, *, skip_unreadable: bool = False) -> list:
+    """The per-adapter reports in ``folder`` that belong to ``spec`` (framework, and version when recorded)."""
+    from harness import drift as d
+    from harness.verdicts import adapter_from_dict
+
+    results = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            if skip_unreadable:
+                continue
+            raise InputError(f"unreadable report: {exc}", path=path) from None
+        if not isinstance(data, dict) or data.get("schema") != "acceptance-report/1" or data.get("adapter") not in by_name:
+            continue
+        if data.get("framework") and data["framework"] != spec.name:
+            continue  # a report of another framework's adapter of the same name
+        if data.get("framework_version") and spec.env is None and data["framework_version"] != spec.version:
+            continue  # another release of the same framework
+        results.append(d.reproject(adapter_from_dict(data), by_name[data["adapter"]]))
     return results
 
 
@@ -279,7 +306,7 @@ def _results_for_drift(found, evidence, report_path, framework, manifest_dir, ad
 @MANIFEST_DIR
 @ADAPTER
 @click.option("--evidence", "evidence", multiple=True, type=click.Path(path_type=Path))
-@click.option("--report", "report_path", type=click.Path(path_type=Path), default=Path("reports/latest"), show_default=True)
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=DEFAULT_REPORT, show_default=True)
 @click.option("--baseline-dir", type=click.Path(path_type=Path), default=None)
 @_guard
 def baseline(framework, manifest_dir, adapters, evidence, report_path, baseline_dir) -> None:

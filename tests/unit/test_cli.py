@@ -1,4 +1,6 @@
 import json
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -68,3 +70,23 @@ def test_drift_uses_reports_and_baseline(evidence, demo_manifest_dir, tmp_path):
     data = json.loads(r.stdout)
     assert any(f["capability"] == "api:reply_message" for f in data["findings"])
     assert "skipped" in data["comparisons"]["evidence-vs-baseline"]
+
+
+def test_drift_falls_back_to_the_newest_run_of_this_framework(evidence, demo_manifest_dir, tmp_path, monkeypatch):
+    """reports/latest written by another framework's run (as in `make test`) is not mistaken for "no evidence"."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    args = ["--manifest-dir", str(demo_manifest_dir), "--report-dir", "reports"]
+    assert runner.invoke(main, ["report", str(evidence), *args, "--run-id", "ours"]).exit_code in (0, 1)
+    other = Path("reports/theirs")
+    other.mkdir()
+    data = json.loads(Path("reports/ours/demo-adapter.json").read_text())
+    (other / "demo-adapter.json").write_text(json.dumps({**data, "framework": "astrbot"}))
+    os.utime(other, (time.time() + 5, time.time() + 5))
+    Path("reports/latest").unlink()
+    Path("reports/latest").symlink_to("theirs")
+    r = runner.invoke(main, ["drift", "--manifest-dir", str(demo_manifest_dir), "--no-code", "--format", "json"])
+    ran = json.loads(r.stdout)["comparisons"]["manifest-vs-evidence"]
+    assert "reports/ours" in ran and "newest run" in ran, ran
