@@ -152,7 +152,8 @@ class AdapterRun:
                 declared = injected.match.get("event.type") in self.manifest.events
                 try:
                     await tail.wait_for(lambda r, m=injected.match: _matches(r, m), timeout=EVENT_WAIT if declared else UNDECLARED_WAIT,
-                                        what=f"the probe's event for {scenario.name}", stack=self.stack, interval=0.05)
+                                        what=f"the probe's event for {scenario.name}", stack=self.stack, interval=0.05,
+                                        since=injected.t)
                     arrived += 1
                 except StackError as exc:
                     self.stack.check_alive()  # a dead stack ends the run; a missing event is a verdict

@@ -98,7 +98,7 @@ def collect(paths: Iterable[str | Path], *, strict: bool = False) -> tuple[dict[
             b.calls.append((ref, rec))
         elif kind == "platform_received":
             b.received.append((rec.get("t") or 0.0, ref, rec))
-        elif kind == "ui_observed":
+        elif kind == "ui_observed" and rec.get("producer") == "ui-check":  # only the DOM check says "rendered"
             mid = _norm(_get(rec, "observed.message_id"))
             if mid:
                 b.ui_seen[mid] = (ref, rec)

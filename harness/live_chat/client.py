@@ -255,7 +255,8 @@ async def open_ws(url: str, *, timeout: float = 10.0, headers: dict[str, str] | 
         return Handshake(shown, False, error=f"no upgrade answer within {timeout:.1f}s", elapsed=time.monotonic() - started)
     except (aiohttp.ClientError, OSError) as exc:
         await session.close()
-        return Handshake(shown, False, error=f"{type(exc).__name__}: {exc}", elapsed=time.monotonic() - started)
+        # aiohttp's messages can carry the URL with its token: show the masked one.
+        return Handshake(shown, False, error=f"{type(exc).__name__}: {exc}".replace(url, shown), elapsed=time.monotonic() - started)
     conn = LiveChatConnection(session, ws, started, on_frame)
     return Handshake(shown, True, http_status=101, connection=conn, elapsed=time.monotonic() - started)
 

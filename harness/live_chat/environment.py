@@ -15,13 +15,12 @@ Everything listens on 127.0.0.1. Every wait is bounded.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable
 
-from fixtures.live_chat.model_server import DEFAULT_STT_MODEL, DEFAULT_TTS_MODEL, ModelServer, wav_info
+from fixtures.live_chat.model_server import DEFAULT_STT_MODEL, DEFAULT_TTS_MODEL, ModelServer
 from harness.errors import StackError
 from harness.frameworks import FrameworkSpec
 from harness.live_chat.client import Frame, Handshake, LiveChatConnection, LiveChatError, Turn, open_ws, pcm_tone, \
@@ -81,10 +80,11 @@ class LiveChatEnvironment:
         self.progress(f"live chat endpoint {self.live_path} on {self.stack.ws_base}; model server {self.model.base_url}")
 
     async def stop(self) -> None:
-        for conn in self.connections:
-            await conn.close()
-        self.connections.clear()
         try:
+            for conn in self.connections:
+                with contextlib.suppress(Exception):  # one broken socket must not leave AstrBot running
+                    await conn.close()
+            self.connections.clear()
             await self.stack.stop()
         finally:
             await self.model.stop()
@@ -141,7 +141,7 @@ class LiveChatEnvironment:
             try:
                 await client.request("POST", "/api/config/provider/delete", json_body={"id": pid})
             except AstrBotAPIError as exc:
-                raise self.stack.error(f"removing provider {pid} failed: {exc}") from None
+                raise self.stack.error(f"removing provider {pid} failed: {self.stack.redact_text(str(exc))}") from None
             self.providers.discard(pid)
         for pid in sorted(want - self.providers):
             try:
@@ -212,13 +212,3 @@ class LiveChatEnvironment:
         self.report_paths = write_report(self.build_report(), self.report_dir)
         return self.report_paths
 
-
-async def wait_for(check: Callable[[], Any], *, timeout: float, what: str, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            raise LiveChatError(f"timed out after {timeout:.1f}s waiting for {what}")
-        await asyncio.sleep(interval)

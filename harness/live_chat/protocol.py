@@ -23,6 +23,7 @@ import fixtures.live_chat as _fixtures
 from harness.live_chat.client import Frame, Handshake
 from harness.live_chat.introspect import CodeFacts
 from harness.live_chat.schemas import SchemaCheck, check_frame, fits
+from harness.report.markdown import md_cell
 
 DOC_PATH = Path(_fixtures.__file__).resolve().parent / "documented_protocol.yaml"
 SERVED, DIFFERENT, ABSENT = "served", "differently served", "absent"
@@ -245,11 +246,17 @@ def _auth(item: DocItem, led: Ledger, code: CodeFacts) -> Verdict:
                                                  else f"the release's WebSocket handler never reads {what}"), "code", ev)
 
 
+def _answered(effect: dict) -> bool:
+    """The frame had an effect: a reply other than a refusal (only `error` frames or a close) or a model call."""
+    reaction = set(effect.get("reaction") or ())
+    return bool(effect["observed"]) and not (reaction and reaction <= {"error", "close"})
+
+
 def _ct_reaction(led: Ledger) -> tuple[bool, str]:
-    chat_effects = [e for k, e in led.effects.items() if e["probe"] == "chat_frames"]
+    chat_effects = [e for e in led.effects.values() if e["probe"] == "chat_frames"]
     if not chat_effects:
         return False, "no chat-mode frame was sent in this run"
-    reacted = [e for e in chat_effects if e["observed"]]
+    reacted = [e for e in chat_effects if _answered(e)]
     return bool(reacted), "; ".join(f"{e['t']}: {e['detail']}" for e in chat_effects)
 
 
@@ -327,7 +334,7 @@ def _client_frame(item: DocItem, led: Ledger, code: CodeFacts) -> Verdict:
         if handled:
             return Verdict(item, SERVED, f"not exercised in this run; the handler has a branch for it ({refs})", "code", ev)
         return Verdict(item, ABSENT, "not exercised in this run; the handler has no branch for it", "code", ev)
-    if effect["observed"]:
+    if _answered(effect):
         if errs:
             return Verdict(item, DIFFERENT, f"works ({effect['detail']}), but the documented shape does not fit the "
                            f"release's schema: {'; '.join(errs)}", "observed+code", ev)
@@ -441,10 +448,6 @@ def build_report(*, items: list[DocItem], ledger: Ledger, code: CodeFacts, docum
     }
 
 
-def _md_cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(report: dict[str, Any]) -> str:
     rel = report["release"]
     lines = [f"# Live chat protocol: {rel.get('framework', 'astrbot')} {rel.get('version', '?')} vs. the documented Live API",
@@ -460,8 +463,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines += [f"| {k} | {v} |" for k, v in report["summary"].items()]
     lines += ["", "## Documented items", "", "| item | documented | verdict | how | basis |", "| --- | --- | --- | --- | --- |"]
     for it in report["items"]:
-        lines.append(f"| `{_md_cell(it['id'])}` (`{_md_cell(it['name'])}`) | {_md_cell(it['documented'])} | "
-                     f"**{it['verdict']}** | {_md_cell(it['how'])} | {it['basis']} |")
+        lines.append(f"| `{md_cell(it['id'])}` (`{md_cell(it['name'])}`) | {md_cell(it['documented'])} | "
+                     f"**{it['verdict']}** | {md_cell(it['how'])} | {it['basis']} |")
     lines += ["", "## Served by the release but not in the document", ""]
     lines += [f"- {u['what']} ({u['basis']}{': ' + ', '.join(u['ref']) if u.get('ref') else ''})" for u in report["undocumented"]] or ["- nothing"]
     lines += ["", "## Findings", ""]

@@ -11,14 +11,15 @@ _STATUS_MARK = {"accepted": "✅ accepted", "partial": "🟡 partial", "failed":
                 "not-supported": "➖ not-supported", "untested": "❔ untested", "undeclared": "⚠️ undeclared"}
 
 
-def _cell(text: str) -> str:
-    return (text or "").replace("|", "\\|").replace("\n", " ")
+def md_cell(text: object) -> str:
+    """A value made safe for one Markdown table cell."""
+    return ("" if text is None else str(text)).replace("|", "\\|").replace("\n", " ")
 
 
 def adapter_markdown(res: AdapterResult, *, generated: str, extra: dict[str, str] | None = None,
                      base: str | Path | None = None) -> str:
     out = [f"# Acceptance report: `{res.adapter}`", ""]
-    out += [f"**Status: {_STATUS_MARK.get(res.status.value, res.status.value)}** — {_cell(res.status_reason)}", ""]
+    out += [f"**Status: {_STATUS_MARK.get(res.status.value, res.status.value)}** — {md_cell(res.status_reason)}", ""]
     out += ["| | |", "|---|---|",
             f"| Framework | {res.framework} {res.framework_version} |",
             f"| Run | {', '.join(res.run_ids) or '—'} |",
@@ -28,7 +29,7 @@ def adapter_markdown(res: AdapterResult, *, generated: str, extra: dict[str, str
             f"| Manifest | `{res.manifest_path or 'none (undeclared adapter)'}` |",
             f"| Evidence files | {', '.join(f'`{f}`' for f in res.evidence_files) or '—'} |"]
     for key, value in (extra or {}).items():
-        out.append(f"| {key} | {_cell(value)} |")
+        out.append(f"| {key} | {md_cell(value)} |")
     counts = res.counts()
     out += ["", "Counts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), ""]
     for _, title, verdicts in sections(res):
@@ -42,7 +43,7 @@ def adapter_markdown(res: AdapterResult, *, generated: str, extra: dict[str, str
                 detail += f" [screenshot]({link_from(base, shot)})"
             refs = ", ".join(short_ref(r) for r in v.evidence[:4]) + (f" (+{len(v.evidence) - 4})" if len(v.evidence) > 4 else "")
             out.append(f"| `{v.name}` | {'yes' if v.declared else 'no'} | {v.level.value if v.level else '—'} | "
-                       f"{_STATUS_MARK.get(v.status.value, v.status.value)} | {_cell(detail)} | {refs or '—'} |")
+                       f"{_STATUS_MARK.get(v.status.value, v.status.value)} | {md_cell(detail)} | {refs or '—'} |")
         out.append("")
     blocked = [v for v in res.verdicts if v.status.value in ("blocked", "not-supported")]
     if blocked:
@@ -51,7 +52,7 @@ def adapter_markdown(res: AdapterResult, *, generated: str, extra: dict[str, str
         out.append("")
     if res.findings:
         out += ["## Findings", ""]
-        out += [f"- {_cell(msg)} ({short_ref(ref)})" for ref, msg in res.findings]
+        out += [f"- {md_cell(msg)} ({short_ref(ref)})" for ref, msg in res.findings]
         out.append("")
     if res.screenshots:
         out += ["## Screenshots", ""] + [f"- [{Path(s).name}]({link_from(base, s)})" for s in res.screenshots] + [""]

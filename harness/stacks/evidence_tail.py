@@ -42,15 +42,17 @@ class EvidenceTail:
         return new
 
     async def wait_for(self, predicate: Callable[[dict], bool], *, timeout: float, what: str,
-                       stack=None, interval: float = 0.2, count: int = 1) -> list[dict]:
+                       stack=None, interval: float = 0.2, count: int = 1, since: float | None = None) -> list[dict]:
         """Wait until ``count`` records (seen so far, old or new) satisfy ``predicate``.
 
-        ``stack`` (a harness.stacks.Stack) is checked for crashed processes on every poll.
+        ``since``: only records whose ``t`` is at or after it count (the answer to an action is not an
+        older record that happens to match the same fields). ``stack`` (a harness.stacks.Stack) is
+        checked for crashed processes on every poll.
         """
         deadline = time.monotonic() + timeout
         while True:
             self.read_new()
-            hits = [r for r in self.records if predicate(r)]
+            hits = [r for r in self.records if (since is None or (r.get("t") or 0.0) >= since) and predicate(r)]
             if len(hits) >= count:
                 return hits
             if stack is not None:

@@ -6,6 +6,7 @@ one headless chromium per session and hands out isolated pages.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from pathlib import Path
@@ -20,6 +21,7 @@ CHROMIUM_ARGS = (
 )
 LAUNCH_TIMEOUT = 30.0
 ACTION_TIMEOUT = 8.0
+CLOSE_TIMEOUT = 10.0
 VIEWPORT = {"width": 1280, "height": 900}
 
 
@@ -64,7 +66,7 @@ class UIBrowser:
         from playwright.async_api import async_playwright
 
         try:
-            self._pw = await async_playwright().start()
+            self._pw = await asyncio.wait_for(async_playwright().start(), LAUNCH_TIMEOUT)
             self.browser = await self._pw.chromium.launch(
                 executable_path=self.executable_path, args=list(CHROMIUM_ARGS), headless=True,
                 timeout=LAUNCH_TIMEOUT * 1000)
@@ -75,22 +77,13 @@ class UIBrowser:
 
     async def stop(self) -> None:
         for ctx in self._contexts:
-            try:
-                await ctx.close()
-            except Exception:
-                pass
+            await _quietly(ctx.close())
         self._contexts.clear()
         if self.browser is not None:
-            try:
-                await self.browser.close()
-            except Exception:
-                pass
+            await _quietly(self.browser.close())
             self.browser = None
         if self._pw is not None:
-            try:
-                await self._pw.stop()
-            except Exception:
-                pass
+            await _quietly(self._pw.stop())
             self._pw = None
 
     async def __aenter__(self) -> "UIBrowser":
@@ -111,9 +104,14 @@ class UIBrowser:
 
     async def close_page(self, page: Any) -> None:
         ctx = page.context
-        try:
-            await ctx.close()
-        except Exception:
-            pass
+        await _quietly(ctx.close())
         if ctx in self._contexts:
             self._contexts.remove(ctx)
+
+
+async def _quietly(closing: Any, timeout: float = CLOSE_TIMEOUT) -> None:
+    """Await a close/stop step, bounded; a browser that is already gone or hangs must not stop the teardown."""
+    try:
+        await asyncio.wait_for(closing, timeout)
+    except Exception:  # TimeoutError included: a browser that does not close in time is abandoned
+        pass

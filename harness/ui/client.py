@@ -7,6 +7,8 @@ Reading is separate: :meth:`SimClient.read_message` reports what the DOM shows f
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 from pathlib import Path
 from typing import Any
@@ -66,7 +68,8 @@ READ_MESSAGE_JS = r"""
 }
 """
 
-_HEAD_JS = "async (u) => { try { const r = await fetch(u, {method: 'GET', cache: 'no-store'}); " \
+# Bounded in the page (AbortSignal.timeout): page.evaluate itself does not obey the context's timeouts.
+_HEAD_JS = "async ([u, ms]) => { try { const r = await fetch(u, {method: 'GET', cache: 'no-store', signal: AbortSignal.timeout(ms)}); " \
            "const b = await r.arrayBuffer(); return [r.status, r.headers.get('content-type') || '', b.byteLength]; } " \
            "catch (e) { return [0, String(e), 0]; } }"
 
@@ -208,7 +211,8 @@ class SimClient:
         for comp in _walk(seen["components"]):
             url = comp.get("src") if comp["type"] in ("Image", "Voice") else comp.get("href") if comp["type"] == "File" else None
             if url:
-                status, ctype, size = await self.page.evaluate(_HEAD_JS, url)
+                status, ctype, size = await asyncio.wait_for(self.page.evaluate(_HEAD_JS, [url, int(self.timeout * 1000)]),
+                                                             self.timeout + 2)
                 comp.update(http_status=status, content_type=ctype, bytes=size)
         return seen
 

@@ -25,17 +25,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
+from fixtures.world import ROLE_RANK
 from harness.errors import HarnessError, StackError
-from harness.ui.client import SimClient, UIActionError
+from harness.ui.client import SimClient
 from harness.ui.rendered import observed_components, plain_text, rendered_problems
 
 if TYPE_CHECKING:
     from harness.acceptance_run import AdapterRun
 
-EVENT_WAIT = 10.0
 RENDER_WAIT = 3.0
 UI_PLAIN = "  UI says hello,  world!\n  second line\twith a tab  \n\nthird line after a blank  "
-ROLE_RANK = {"member": 0, "admin": 1, "owner": 2}
 
 
 def _errors() -> tuple[type[BaseException], ...]:
@@ -119,7 +118,9 @@ class UIPhase:
 
     async def outbound(self) -> None:
         assert self.client is not None
-        sent = [a for a in self.sim.received() if a.ok and a.observed.get("message_id") and "components" in a.observed
+        # Only messages with something to see: an empty chain would be "rendered" with nothing checked in the DOM.
+        sent = [a for a in self.sim.received() if a.ok and a.observed.get("message_id")
+                and any(c.get("type") != "Source" for c in a.observed.get("components") or [])
                 and a.observed.get("target_type") in ("group", "private")]
         conversations: dict[tuple[str, str], list[Any]] = {}
         for a in sent:
@@ -164,7 +165,7 @@ class UIPhase:
     # ------------------------------------------------------------------ inbound: UI actions
     async def _do(self, label: str, covers: tuple[str, ...], action: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any] | None:
         """One UI action; then wait for the probe's event that its ``match`` names."""
-        from harness.acceptance_run import UNDECLARED_WAIT, _matches
+        from harness.acceptance_run import EVENT_WAIT, UNDECLARED_WAIT, _matches
 
         try:
             resp = await action()
@@ -178,10 +179,11 @@ class UIPhase:
         match = resp.get("match")
         if match:
             # As in the protocol phase: an event type the adapter does not declare may never come.
-            declared = match.get("event.type") in getattr(self.run.manifest, "events", ())
+            declared = match.get("event.type") in self.run.manifest.events
             try:
                 await self.tail.wait_for(lambda r, m=match: _matches(r, m), timeout=EVENT_WAIT if declared else UNDECLARED_WAIT,
-                                         what=f"the probe's event for UI step {label}", stack=self.run.stack, interval=0.05)
+                                         what=f"the probe's event for UI step {label}", stack=self.run.stack, interval=0.05,
+                                         since=resp.get("t"))
                 self.arrived += 1
             except StackError as exc:
                 self.run.stack.check_alive()
@@ -420,9 +422,12 @@ class UIPhase:
         for cap in load_catalogue().for_manifest(self.run.manifest):
             if cap.kind not in ("event", "receive") or cap.id in self.attempted or cap.id in failed:
                 continue
-            why = self.identity.cannot_create.get(cap.id) or f"the {self.identity.client_name} client offers no action that causes it"
-            self.harness.write("skip", adapter=self.adapter, producer="ui-action", capabilities=[cap.id], status="blocked",
-                               reason=f"{CANNOT_CREATE}: {why}")
+            # The harness's own conclusion (producer harness), and "cannot create" only where the platform's
+            # UI identity says so; otherwise no step of this phase caused it, which is a weaker statement.
+            why = self.identity.cannot_create.get(cap.id)
+            reason = (f"{CANNOT_CREATE}: {why}" if why else
+                      f"no UI step of this phase causes it in the {self.identity.client_name} client")
+            self.harness.write("skip", adapter=self.adapter, capabilities=[cap.id], status="blocked", reason=reason)
 
 
 async def run_ui_phase(run: "AdapterRun", sim: Any, tail: Any) -> dict[str, float]:

@@ -16,7 +16,7 @@ _INSPECT_JS = r"""
   const anchors = [...document.querySelectorAll('a[href^="#"]')].map(a => a.getAttribute("href"));
   const missing = anchors.filter(h => h.length > 1 && !document.getElementById(decodeURIComponent(h.slice(1))));
   const shots = [...document.querySelectorAll('a[data-testid="screenshot-link"], a[data-testid="screenshot"]')]
-    .map(a => ({href: a.getAttribute("href"), url: a.href}));
+    .map(a => ({href: a.getAttribute("href"), url: a.href, testid: a.dataset.testid}));
   const images = [...document.querySelectorAll('img.shot')].map(i => ({src: i.getAttribute("src"), loaded: i.complete && i.naturalWidth > 0,
                                                                       width: i.naturalWidth}));
   const levels = [...document.querySelectorAll('tr[data-testid^="cap-"] td:nth-child(3)')].map(td => td.textContent.trim());

@@ -105,7 +105,9 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
-    session.close()
+        # Closed here so that a crashed stack (check_alive raising) still leaves whole evidence files;
+        # the reports below are written only on a normal end.
+        session.close()
     if not session.evidence_files():
         return None
     from harness.checker import check

@@ -54,30 +54,6 @@ async def framework_stack(request: pytest.FixtureRequest, acceptance: Acceptance
         await stack.stop()
 
 
-@pytest.fixture(scope="session")
-async def ui_browser(request: pytest.FixtureRequest):
-    """Debian's chromium driven by Playwright for the UI phase, or None (with the reason said) when unavailable."""
-    from harness.ui import BrowserError, UIBrowser, browser_unavailable
-
-    say = _progress(request.config)
-    why = browser_unavailable()
-    if why is not None:
-        say(f"no browser, the UI phase is skipped: {why}")
-        yield None
-        return
-    browser = UIBrowser()
-    try:
-        await browser.start()
-    except BrowserError as exc:
-        say(f"no browser, the UI phase is skipped: {exc}")
-        yield None
-        return
-    try:
-        yield browser
-    finally:
-        await browser.stop()
-
-
 class AdapterRuns:
     """Runs each adapter once, on first use, and keeps its checked result."""
 

@@ -177,8 +177,9 @@ async def test_stt_edge_cases(live) -> None:
     types = [f.t for f in frames if f.kind == "text"]
     assert not any(t in REPLY_TYPES + ("user_msg",) for t in types), types
     assert len(live.model.chat_requests()) == requests_before, "an empty transcript must not reach the model"
-    live.ledger.finding("stt", f"an utterance transcribed as empty text gets {', '.join(types) or 'no frame'} and then "
-                        f"nothing: no `end` and no `error` close the turn", "stt_edge")
+    if not {"end", "error"} & set(types):  # a finding only where the release really leaves the turn open
+        live.ledger.finding("stt", f"an utterance transcribed as empty text gets {', '.join(types) or 'no frame'} and then "
+                            f"nothing: no `end` and no `error` close the turn", "stt_edge")
 
     live.model.fail_next["/v1/audio/transcriptions"] = 400
     await send_utterance(conn, pcm_tone(0.2), stamp="stt-fails")

@@ -28,17 +28,11 @@ async def ui_api() -> AsyncIterator[tuple[Any, Any, Any, TestClient]]:
             yield sim, endpoint, sink, client
 
 
-@pytest.fixture(scope="session")
-async def browser():
-    """Debian's chromium through Playwright, once per session (tests skip when there is none)."""
-    from harness.ui import UIBrowser, browser_unavailable
-
-    why = browser_unavailable()
-    if why:
-        pytest.skip(f"no browser: {why}")
-    b = UIBrowser()
-    await b.start()
-    try:
-        yield b
-    finally:
-        await b.stop()
+@pytest.fixture
+def browser(browser_status):
+    """The session's chromium (tests/conftest.py): skipped where none is installed, failed where it does not start."""
+    if browser_status.broken:
+        pytest.fail(f"chromium is installed but did not start: {browser_status.why}")
+    if browser_status.browser is None:
+        pytest.skip(f"no browser: {browser_status.why}")
+    return browser_status.browser

@@ -36,7 +36,7 @@ class Story:
                                 "source_platform_object": True})
 
     def outbound(self, caps, components=None, *, ok=True, received=True, observed=None, error_kind=None,
-                 scope="run", rendered=False, action="send_msg"):
+                 scope="run", rendered=False, action="send_msg", ui_producer="ui-check"):
         start = self.tick()
         rec_t = self.tick()
         end = self.tick()
@@ -49,7 +49,7 @@ class Story:
             self.w.write("platform_received", t=rec_t, adapter=self.adapter, producer="simulator", action=action,
                          observed={"components": observed if observed is not None else (components or []), "message_id": str(self.mid)})
             if rendered:
-                self.w.write("ui_observed", t=self.tick(), adapter=self.adapter, producer="ui-check",
+                self.w.write("ui_observed", t=self.tick(), adapter=self.adapter, producer=ui_producer,
                              observed={"message_id": str(self.mid)}, screenshot="shots/x.png")
 
     def skip(self, caps, status, reason):

@@ -199,3 +199,10 @@ def test_a_failed_verdict_keeps_the_level_it_failed_at(tmp_path, manifests):
     res = run(manifests, tmp_path / "e.jsonl")
     assert (res.verdict("receive:Forward").status, res.verdict("receive:Forward").level) == (Status.FAILED, Level.UI)
     assert (res.verdict("receive:Face").status, res.verdict("receive:Face").level) == (Status.FAILED, None)
+
+
+def test_rendered_needs_the_ui_check_as_producer(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.outbound(["api:send_message", "send:Plain"], PLAIN, rendered=True, ui_producer="simulator")
+    v = run(manifests, tmp_path / "e.jsonl").verdict("send:Plain")
+    assert v.status is Status.PARTIAL and v.detail.get("outbound") == "received"
