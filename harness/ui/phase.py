@@ -199,9 +199,6 @@ class UIPhase:
     def offers(self, *what: str) -> bool:
         return all(self.identity.offers(w) for w in what)
 
-    def _face(self, face_type: str) -> Any:
-        return next((f for f in self.identity.faces if f.face_type == face_type), None)
-
     async def _message(self, label: str, covers: tuple[str, ...], as_user: str, kind: str, chat_id: str,
                        compose: Callable[[SimClient], Awaitable[None]]) -> str | None:
         c = self.client
@@ -256,12 +253,15 @@ class UIPhase:
                 await cc.type("I agree (UI)")
             await self._message("reply", ("receive:Quote",), admin, "group", main, reply)
         if self.offers("Face"):
-            for face_type, who, kind, chat in (("face", member, "group", main), ("rps", owner, "private", owner),
-                                               ("dice", admin, "group", main)):
-                face = self._face(face_type)
-                if face is not None:
-                    await self._message(f"face {face_type}", ("receive:Face",), who, kind, chat,
-                                        lambda cc, f=face: cc.face(f.face_type, f.face_id))
+            # The first face of every kind the platform's picker has, sent by different people in turn.
+            senders = ((member, "group", main), (owner, "private", owner), (admin, "group", main))
+            firsts: dict[str, Any] = {}
+            for f in self.identity.faces:
+                firsts.setdefault(f.face_type, f)
+            for i, face in enumerate(firsts.values()):
+                who, kind, chat = senders[i % len(senders)]
+                await self._message(f"face {face.face_type}", ("receive:Face",), who, kind, chat,
+                                    lambda cc, f=face: cc.face(f.face_type, f.face_id))
         if self.offers("Forward"):
             ids = [quote] + ([sent["group_text"]] if sent.get("group_text") else [])
 
@@ -272,7 +272,7 @@ class UIPhase:
             await self._do("merge-forward", ("event:message.received", "receive:Forward"), forward)
         mixed = [x for x in ("Quote", "Plain", "At", "Face", "Image") if self.offers(x)]
         if len(mixed) >= 2:
-            face = self._face("face")
+            face = self.identity.faces[0] if self.identity.faces else None
 
             async def compose_mixed(cc: SimClient) -> None:
                 if "Quote" in mixed:
