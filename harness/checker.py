@@ -108,6 +108,8 @@ def collect(paths: Iterable[str | Path], *, strict: bool = False) -> tuple[dict[
             b.checks.append((ref, rec))
         elif kind == "finding":
             b.findings.append((ref, rec.get("message", "")))
+        elif kind == "writer-error":  # a record its writer could not write: never lost silently
+            b.findings.append((ref, f"an evidence writer lost a record: {rec.get('message') or 'no detail'}"))
         elif kind == "run":
             b.simulator = rec.get("simulator") or b.simulator
             b.runs.append(rec)

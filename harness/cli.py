@@ -21,7 +21,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from harness.errors import HarnessError, InputError
+from harness.errors import EXIT_INPUT, EXIT_INTERNAL, HarnessError, InputError
 
 
 def _console(stderr: bool = False) -> Console:
@@ -29,7 +29,7 @@ def _console(stderr: bool = False) -> Console:
     # fixed width keeps rows readable there. COLUMNS still wins when set.
     stream = sys.stderr if stderr else sys.stdout
     wide = None if stream.isatty() or os.environ.get("COLUMNS") else 200
-    return Console(stderr=stderr, soft_wrap=True, width=wide)
+    return Console(stderr=stderr, soft_wrap=True, width=wide, markup=False)  # markup only where asked for
 
 
 out = _console()
@@ -47,8 +47,15 @@ DEFAULT_REPORT = Path("reports/latest")
 EVIDENCE = click.argument("evidence", nargs=-1, required=True, type=click.Path(path_type=Path))
 
 
+def _debug() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool((ctx and ctx.find_root().params.get("debug")) or os.environ.get("ACCEPTANCE_DEBUG"))
+
+
 def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn harness errors into a clear message and their exit code (2 for bad input)."""
+    """The exit-code contract (see :mod:`harness.errors`): harness errors become a clear message and
+    their code; a file the OS refuses is unusable input (2); anything else is an internal error (4)
+    in one line, with the traceback behind ``--debug``."""
     import functools
 
     @functools.wraps(fn)
@@ -56,12 +63,40 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except HarnessError as exc:
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            err.print(f"[bold red]error:[/] {_shown(str(exc))}", markup=True, highlight=False)
             for name, text in getattr(exc, "logs", {}).items():
-                err.print(f"--- {name} (tail) ---\n{text[-3000:]}", markup=False, highlight=False)
+                err.print(f"--- {_plain(name)} (tail) ---\n{_plain(text[-3000:])}", highlight=False)
             sys.exit(exc.exit_code)
+        except OSError as exc:
+            where = exc.filename or "(unknown file)"
+            err.print(f"[bold red]error:[/] {_shown(str(where))}: {exc.strerror or exc}", markup=True, highlight=False)
+            sys.exit(EXIT_INPUT)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the contract: a harness bug is exit 4, never a bare traceback
+            if _debug():
+                import traceback
+
+                err.print(_plain(traceback.format_exc()), highlight=False)
+            err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {_shown(str(exc)[:500])} "
+                      "(a bug in the harness; rerun with --debug for the traceback)", markup=True, highlight=False)
+            sys.exit(EXIT_INTERNAL)
 
     return wrapper
+
+
+def _plain(text: object) -> str:
+    """Text for the terminal: secrets masked (a report or a log line may carry one)."""
+    from harness.evidence.redact import redact
+
+    return redact(str(text))
+
+
+def _shown(text: object) -> str:
+    """:func:`_plain` for a ``markup=True`` print: rich markup in the text made inert."""
+    from rich.markup import escape
+
+    return escape(_plain(text))
 
 
 def _manifests(framework: str, manifest_dir: Path | None, adapters: tuple[str, ...]):
@@ -74,13 +109,18 @@ def _manifests(framework: str, manifest_dir: Path | None, adapters: tuple[str, .
 
 def _warn_problems(problems: list[str]) -> None:
     for p in problems:
-        err.print(f"[yellow]warning:[/] {p}", markup=True, highlight=False)
+        err.print(f"[yellow]warning:[/] {_shown(p)}", markup=True, highlight=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="adapter-acceptance")
-def main() -> None:
-    """Evidence-based acceptance of chat-platform adapters."""
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error (exit 4).")
+def main(debug: bool) -> None:
+    """Evidence-based acceptance of chat-platform adapters.
+
+    Exit codes of every command: 0 clean, 1 a verdict (failed adapter, drift, regression), 2 unusable
+    input (file, line or field named), 3 the system under test could not start, 4 an internal error.
+    """
 
 
 @main.command()
@@ -98,14 +138,14 @@ def manifests(framework: str, manifest_dir: Path | None, adapters: tuple[str, ..
     if fmt == "json":
         click.echo(json.dumps({"framework": str(spec) if spec else None, "adapters": [m.to_dict() for m in found]}, indent=2))
         return
-    table = Table(title=f"Adapters of {spec}" if not manifest_dir else f"Adapters in {manifest_dir}")
+    table = Table(title=f"Adapters of {spec}" if not manifest_dir else _plain(f"Adapters in {manifest_dir}"))
     table.add_column("adapter", no_wrap=True)
     for col in ("events", "APIs", "platform actions", "manifest", "problems"):
         table.add_column(col)
     for m in found:
         c = m.counts()
-        table.add_row(m.name, str(c["events"]), str(c["apis"]), str(c["platform_actions"]),
-                      f"{Path(m.path).parent.name}/{Path(m.path).name}", str(len(m.problems)))
+        table.add_row(_plain(m.name), str(c["events"]), str(c["apis"]), str(c["platform_actions"]),
+                      _plain(f"{Path(m.path).parent.name}/{Path(m.path).name}"), str(len(m.problems)))
     out.print(table)
     totals = [sum(m.counts()[k] for m in found) for k in ("events", "apis", "platform_actions")]
     out.print(f"{len(found)} adapters; {totals[0]} events, {totals[1]} APIs, {totals[2]} platform actions declared")
@@ -118,6 +158,13 @@ def _run_check(evidence: tuple[Path, ...], framework: str, manifest_dir: Path | 
     found, _ = _manifests(framework, manifest_dir, adapters)
     started = time.perf_counter()
     result = check(found, evidence, strict=strict, only_declared_adapters=bool(adapters))
+    if not result.files:
+        raise InputError("no evidence files (*.jsonl) found", path=", ".join(map(str, evidence)),
+                         hint="point at the run's evidence folder, e.g. runs/<run-id>/evidence")
+    if not result.records:
+        _warn_problems(result.problems)
+        raise InputError(f"no usable evidence record in {len(result.files)} file(s) (problems listed above)",
+                         path=", ".join(map(str, evidence)))
     err.print(f"checked {result.records} records from {len(result.files)} file(s) in {time.perf_counter() - started:.2f}s",
               highlight=False)
     _warn_problems(result.problems)
@@ -130,7 +177,7 @@ def _summary_table(result) -> Table:
         table.add_column(col)
     for a in result.adapters:
         c = a.counts()
-        table.add_row(a.adapter, a.status.value, *(str(c.get(k, 0)) for k in
+        table.add_row(_plain(a.adapter), a.status.value, *(str(c.get(k, 0)) for k in
                       ("accepted", "partial", "failed", "blocked", "not-supported", "untested", "undeclared")))
     return table
 
@@ -159,7 +206,7 @@ def check(evidence, framework, manifest_dir, adapters, fmt, strict, fail_on) -> 
     else:
         out.print(_summary_table(result))
         for a in result.adapters:
-            out.print(f"[bold]{a.adapter}[/]: {a.status.value} — {a.status_reason}", highlight=False)
+            out.print(f"[bold]{_shown(a.adapter)}[/]: {a.status.value} — {_shown(a.status_reason)}", markup=True, highlight=False)
     if strict and result.problems:
         sys.exit(2)
     bad = {"failed": {"failed"}, "partial": {"failed", "partial", "blocked", "untested"}, "never": set()}[fail_on]
@@ -227,22 +274,28 @@ def drift(framework, manifest_dir, adapters, fmt, evidence, report_path, baselin
     if results is not None:
         report.findings += d.manifest_vs_evidence(results)
         base = baseline_dir or Path("reports/baseline") / f"{spec.name}-{spec.version}"
+        if baseline_dir is not None and not baseline_dir.is_dir():
+            raise InputError("baseline folder not found (an explicit --baseline-dir must exist; "
+                             "leave it out to use reports/baseline/<framework>-<version> when there is one)",
+                             path=baseline_dir, field="--baseline-dir")
         if base.is_dir():
             report.findings += d.evidence_vs_baseline(results, base)
-            report.ran["evidence-vs-baseline"] = f"{len(results)} adapter(s) against {base}"
+            missing = [r.adapter for r in results if not (base / f"{r.adapter}.json").exists()]
+            report.ran["evidence-vs-baseline"] = (f"{len(results) - len(missing)} adapter(s) against {base}"
+                                                  + (f"; no baseline recorded for {', '.join(missing)}" if missing else ""))
         else:
             report.ran["evidence-vs-baseline"] = f"skipped: no baseline at {base} (write one with `acceptance baseline`)"
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
         for name, what in report.ran.items():
-            out.print(f"[bold]{name}[/]: {what}", highlight=False)
+            out.print(f"[bold]{_shown(name)}[/]: {_shown(what)}", markup=True, highlight=False)
         if report.findings:
             table = Table(title=f"{len(report.findings)} drift finding(s)")
             for col in ("comparison", "adapter", "capability", "finding", "explanation"):
                 table.add_column(col, overflow="fold")
             for f in report.findings:
-                table.add_row(f.comparison, f.adapter, f.capability, f.kind, f.explanation)
+                table.add_row(*map(_plain, (f.comparison, f.adapter, f.capability, f.kind, f.explanation)))
             out.print(table)
         else:
             out.print("no drift")
@@ -259,6 +312,8 @@ def _results_for_drift(found, evidence, report_path, framework, manifest_dir, ad
     by_name = {m.name: m for m in found}
     spec = FrameworkSpec.parse(framework)
     folder = Path(report_path)
+    if folder != DEFAULT_REPORT and not folder.is_dir():
+        raise InputError("report folder not found", path=folder, field="--report")
     results = _reports_in(folder, by_name, spec)
     if not results and folder == DEFAULT_REPORT:
         # reports/latest is whichever run wrote last (in `make test`, another framework's): take the newest
@@ -281,18 +336,25 @@ def _results_for_drift(found, evidence, report_path, framework, manifest_dir, ad
 def _reports_in(folder: Path, by_name: dict, spec, *, skip_unreadable: bool = False) -> list:
     """The per-adapter reports in ``folder`` that belong to ``spec`` (framework, and version when recorded)."""
     from harness import drift as d
+    from harness.json_input import load_json_input, read_json
     from harness.verdicts import adapter_from_dict
 
     results = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError) as exc:
+            data = read_json(path)
+        except InputError:
             if skip_unreadable:
                 continue
-            raise InputError(f"unreadable report: {exc}", path=path) from None
+            raise
         if not isinstance(data, dict) or data.get("schema") != "acceptance-report/1" or data.get("adapter") not in by_name:
-            continue
+            continue  # the matrix, a comparison, another adapter's report
+        try:
+            data = load_json_input(path, "report")
+        except InputError:
+            if skip_unreadable:
+                continue
+            raise
         if data.get("framework") and data["framework"] != spec.name:
             continue  # a report of another framework's adapter of the same name
         if data.get("framework_version") and spec.env is None and data["framework_version"] != spec.version:

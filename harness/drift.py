@@ -99,10 +99,12 @@ def baseline_summary(res: AdapterResult) -> dict[str, Any]:
 
 def load_baseline(baseline_dir: Path, adapter: str) -> dict[str, dict] | None:
     """``{capability id: {"level", "status"}}`` committed for an adapter, or None."""
+    from harness.json_input import load_json_input
+
     path = Path(baseline_dir) / f"{adapter}.json"
     if not path.exists():
         return None
-    return json.loads(path.read_text("utf-8")).get("capabilities", {})
+    return load_json_input(path, "baseline")["capabilities"]
 
 
 def regression(cur, old: dict) -> tuple[str, str] | None:

@@ -1,8 +1,26 @@
-"""Errors for unusable input. Each names the file and the place so the user can fix it."""
+"""Errors of the harness and the CLI's exit-code contract.
+
+Every ``acceptance`` command exits with one of these codes (pytest keeps its own):
+
+====  ==========================================================================
+0     clean: nothing failed, no drift
+1     a verdict: an adapter failed, drift was found, a capability regressed
+2     unusable input: the message names the file, the line or the field
+3     the system under test could not be installed or started
+4     an internal error of the harness (one line; the traceback with ``--debug``)
+====  ==========================================================================
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+
+EXIT_CLEAN = 0
+EXIT_VERDICT = 1
+EXIT_INPUT = 2
+EXIT_STACK = 3
+EXIT_INTERNAL = 4
 
 
 class HarnessError(Exception):

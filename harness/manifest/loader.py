@@ -24,8 +24,55 @@ def manifest_schema() -> dict:
     return json.loads(text)
 
 
+#: Bounds on a manifest file: its size, the YAML nodes it expands to (aliases counted each time they
+#: are used, so an alias bomb is refused before anything walks it) and its nesting depth.
+MAX_MANIFEST_BYTES = 1024 * 1024
+MAX_YAML_NODES = 100_000
+MAX_YAML_DEPTH = 64
+
+
+def _bounded(node: yaml.Node, path: Path) -> None:
+    """Refuse a tree that expands (through aliases) beyond :data:`MAX_YAML_NODES` nodes, nests deeper
+    than :data:`MAX_YAML_DEPTH`, refers to itself, or repeats a key in a mapping. Linear in the
+    composed tree: an alias's expanded size is computed once per node."""
+    sizes: dict[int, int] = {}
+    busy: set[int] = set()
+
+    def size(n: yaml.Node, depth: int) -> int:
+        known = sizes.get(id(n))
+        if known is not None:
+            return known
+        line = n.start_mark.line + 1
+        if depth > MAX_YAML_DEPTH:
+            raise InputError(f"nested more than {MAX_YAML_DEPTH} levels deep", path=path, line=line)
+        if id(n) in busy:
+            raise InputError("an alias refers to the node that contains it (a recursive structure)", path=path, line=line)
+        busy.add(id(n))
+        total = 1
+        if isinstance(n, yaml.MappingNode):
+            seen: dict[object, int] = {}
+            for key, value in n.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen and key.tag != "tag:yaml.org,2002:merge":
+                        raise InputError(f"duplicate key '{key.value}' (first at line {seen[key.value]}); "
+                                         "YAML would silently keep the last one", path=path, line=key.start_mark.line + 1)
+                    seen[key.value] = key.start_mark.line + 1
+                total += size(key, depth + 1) + size(value, depth + 1)
+        elif isinstance(n, yaml.SequenceNode):
+            for item in n.value:
+                total += size(item, depth + 1)
+        busy.discard(id(n))
+        if total > MAX_YAML_NODES:
+            raise InputError(f"expands to more than {MAX_YAML_NODES} YAML nodes (aliases counted where they are used); "
+                             "a manifest is far smaller: is it an alias bomb?", path=path, line=line)
+        sizes[id(n)] = total
+        return total
+
+    size(node, 0)
+
+
 def _line_map(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
-    """Map each path in a composed YAML tree to its 1-based line."""
+    """Map each path in a composed YAML tree to its 1-based line (after :func:`_bounded`, so it stays small)."""
     lines = {path: node.start_mark.line + 1}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -46,24 +93,48 @@ def _dotted(path: Iterable[Any]) -> str:
 
 def _read_yaml(path: Path) -> tuple[Any, dict[tuple, int]]:
     try:
+        if path.is_file() and path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise InputError(f"larger than the limit of {MAX_MANIFEST_BYTES} bytes for a manifest "
+                             f"({path.stat().st_size} bytes)", path=path)
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError("file not found", path=path) from None
     except IsADirectoryError:
         raise InputError("is a folder, expected a manifest file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    if len(raw) > MAX_MANIFEST_BYTES:  # not a regular file (a pipe...) that turned out too big
+        raise InputError(f"larger than the limit of {MAX_MANIFEST_BYTES} bytes for a manifest", path=path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", path=path, line=line) from None
+    if "\x00" in text:
+        raise InputError("contains a NUL byte (not a text file?)", path=path, line=text[: text.index("\x00")].count("\n") + 1)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # characters YAML does not allow (control characters)
+        line = text[: exc.position].count("\n") + 1
+        raise InputError(f"malformed YAML: character #x{exc.character:04x} is not allowed in YAML", path=path, line=line) from None
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        _bounded(node, path)
+        data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise InputError(f"malformed YAML: {exc.problem or exc}", path=path, line=line) from None
-    return data, (_line_map(node) if node is not None else {})
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise InputError(f"malformed YAML: {exc}", path=path, line=line + 1 if line is not None else None) from None
+    except RecursionError:
+        raise InputError(f"nested too deeply to read (more than {MAX_YAML_DEPTH} levels)", path=path) from None
+    finally:
+        loader.dispose()
+    return data, _line_map(node)
 
 
 def _closest_line(lines: dict[tuple, int], path: tuple) -> int | None:

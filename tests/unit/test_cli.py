@@ -64,12 +64,18 @@ def test_drift_uses_reports_and_baseline(evidence, demo_manifest_dir, tmp_path):
     runner = CliRunner()
     runner.invoke(main, ["report", str(evidence), "--manifest-dir", str(demo_manifest_dir),
                          "--report-dir", str(tmp_path / "rep"), "--run-id", "r1"])
-    r = runner.invoke(main, ["drift", "--manifest-dir", str(demo_manifest_dir), "--no-code", "--format", "json",
-                             "--report", str(tmp_path / "rep" / "latest"), "--baseline-dir", str(tmp_path / "base")])
+    args = ["drift", "--manifest-dir", str(demo_manifest_dir), "--no-code", "--format", "json",
+            "--report", str(tmp_path / "rep" / "latest"), "--baseline-dir", str(tmp_path / "base")]
+    r = runner.invoke(main, args)
+    assert r.exit_code == 2 and "base" in r.stderr and "--baseline-dir" in r.stderr  # an explicit baseline must exist
+    (tmp_path / "base").mkdir()
+    r = runner.invoke(main, args)
     assert r.exit_code == 1, r.output  # declared but unproven capabilities are drift
     data = json.loads(r.stdout)
     assert any(f["capability"] == "api:reply_message" for f in data["findings"])
-    assert "skipped" in data["comparisons"]["evidence-vs-baseline"]
+    assert "no baseline recorded for demo-adapter" in data["comparisons"]["evidence-vs-baseline"]
+    r = runner.invoke(main, [*args[:6], "--report", str(tmp_path / "nowhere")])
+    assert r.exit_code == 2 and "report folder not found" in r.stderr
 
 
 def test_drift_falls_back_to_the_newest_run_of_this_framework(evidence, demo_manifest_dir, tmp_path, monkeypatch):
