@@ -65,7 +65,7 @@ def test_reader_reports_each_bad_line_and_keeps_going(tmp_path):
     lines = {p.line: p.problem for p in result.problems}
     assert set(lines) == {2, 3, 4, 5, 7}
     assert "not JSON" in lines[2] and "not UTF-8" in lines[3] and "truncated" in lines[7]
-    assert "unknown record type" in lines[4] and "expected an object" in lines[5]
+    assert lines[4] == "field 'record': is missing (required)" and "expected `object`, got `array`" in lines[5]
 
 
 def test_empty_file_is_reported(tmp_path):
