@@ -145,17 +145,33 @@ _REPORT_FOLDER = pytest.StashKey[Path]()
 _REPORT_ERROR = pytest.StashKey[str]()
 
 
+def _terminal_text(text: object, redactor, limit: int = 2000) -> str:
+    """Report content for the terminal: redacted, one line, no control characters (no terminal escapes), capped."""
+    import re
+
+    from harness.report.model import cap
+
+    return cap(re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", redactor.text(str(text))), limit)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    from harness.allure_labels import session_redactor
+
     error = config.stash.get(_REPORT_ERROR, None)
+    redactor = session_redactor(config)
     if error:
         terminalreporter.write_sep("-", "acceptance reports")
-        terminalreporter.write_line(f"could not write reports: {error}", red=True)
+        terminalreporter.write_line(f"could not write reports: {_terminal_text(error, redactor)}", red=True)
     folder = config.stash.get(_REPORT_FOLDER, None)
     if folder is None:
         return
+    from harness.report.writer import safe_name
+
     acc = config.stash[SESSION_KEY]
     terminalreporter.write_sep("-", "acceptance reports")
     for res in getattr(acc, "last_result", None).adapters if getattr(acc, "last_result", None) else []:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(res.counts().items()))
-        terminalreporter.write_line(f"{res.adapter}: {res.status.value} ({counts}) -> {folder / res.adapter}.html")
+        # the file the writer wrote: named after the redacted adapter name
+        page = folder / f"{safe_name(redactor.text(res.adapter))}.html"
+        terminalreporter.write_line(f"{_terminal_text(res.adapter, redactor, 300)}: {res.status.value} ({counts}) -> {page}")
     terminalreporter.write_line(f"reports: {folder} (latest: {acc.report_dir / 'latest'})")

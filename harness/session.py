@@ -77,11 +77,14 @@ class AcceptanceSession:
         self._writers.clear()
 
     def write_reports(self) -> Path | None:
-        """Check all evidence of this run and write the reports; None when there is no evidence."""
+        """Check all evidence of this run and write the reports; None when there is no evidence.
+
+        Everything written is redacted, the run's known secret values included."""
         files = self.evidence_files()
         if not files:
             return None
         from harness.checker import check
+        from harness.evidence.redact import Redactor
         from harness.report import write_reports
 
         result = check(self.manifests(), files, only_declared_adapters=True)
@@ -89,4 +92,4 @@ class AcceptanceSession:
             res.logs.update(self.logs.get(res.adapter, {}))
             res.screenshots += self.screenshots.get(res.adapter, [])
         self.last_result = result
-        return write_reports(result, self.report_dir, self.run_id)
+        return write_reports(result, self.report_dir, self.run_id, redactor=Redactor(self._secrets))

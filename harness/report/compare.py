@@ -26,12 +26,10 @@ SCHEMA = "acceptance-compare/1"
 
 
 def load_report(path: str | Path) -> dict:
-    path = Path(path)
-    data = json.loads(path.read_text("utf-8"))
-    if not isinstance(data, dict) or "capabilities" not in data or "adapter" not in data:
-        from harness.errors import InputError
+    """A per-adapter JSON report, validated against its schema (a wrong field is exit 2 naming it)."""
+    from harness.json_input import load_json_input
 
-        raise InputError("not a per-adapter report (no 'adapter'/'capabilities')", path=path)
+    data = load_json_input(path, "report")
     data["_path"] = str(path)
     return data
 
@@ -77,19 +75,17 @@ def compare_capabilities(a: dict, b: dict) -> list[dict]:
 # ---- what reached the plugin -------------------------------------------------------------------
 
 def _records(files: list[str], adapter: str) -> list[dict]:
+    """The adapter's records in the evidence files a report cites (validated like the checker's; files
+    that are gone or are not regular files are passed over: the comparison says what it could read)."""
+    from harness.evidence.reader import ReadResult, iter_records
+
     out = []
     for f in files:
-        try:
-            with open(f, "rb") as fh:
-                for line in fh:
-                    try:
-                        rec = json.loads(line)
-                    except ValueError:
-                        continue
-                    if rec.get("adapter") == adapter:
-                        out.append(rec)
-        except OSError:
+        if not Path(f).is_file():
             continue
+        for _, rec in iter_records([f], ReadResult(), full=True):
+            if rec.get("adapter") == adapter and (rec.get("record") != "inject" or isinstance(rec.get("scenario", ""), str)):
+                out.append(rec)
     return sorted(out, key=lambda r: r.get("t") or 0)
 
 
@@ -194,6 +190,13 @@ def compare(a: dict, b: dict) -> dict:
 
 
 # ---- rendering ---------------------------------------------------------------------------------
+# Every value below comes from two reports and the evidence they cite: write_comparison redacts the
+# comparison first, and the renderers escape, cap and link through harness.report's shared helpers.
+
+from harness.report.markdown import md_cell, md_code, md_link, md_text  # noqa: E402
+from harness.report.model import (COMPARE_FINDING_CAP, COMPARE_REASON_CAP, FINDING_CAP, LABEL_CAP,  # noqa: E402
+                                  REASON_CAP, cap, link_from, safe_name)
+
 
 def _cell(side: dict | None) -> str:
     if side is None:
@@ -208,68 +211,92 @@ def _ev(e: dict | None) -> str:
     if e is None:
         return "nothing"
     kind = f" [{e['native_kind']}]" if e.get("native_kind") else ""
-    return f"{e.get('type')}{kind}: {', '.join(e.get('components') or []) or 'no components'}"
+    return f"{e.get('type')}{kind}: {', '.join(str(c) for c in e.get('components') or []) or 'no components'}"
 
 
-def _md_escape(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def _md_report_link(path: object, base: str | Path | None) -> str:
+    if not path:
+        return "no file"
+    return md_link(path, link_from(base, str(path)))
 
 
-def to_markdown(cmp: dict) -> str:
+def to_markdown(cmp: dict, base: str | Path | None = None) -> str:
+    """``base``: the folder the Markdown is written to (links to the two reports resolve from there)."""
     a, b = cmp["a"], cmp["b"]
-    lines = [f"# Comparison: {a['label']} vs {b['label']}", "",
-             f"* A: {a['label']} ({a['status']}) - `{a['report']}`",
-             f"* B: {b['label']} ({b['status']}) - `{b['report']}`",
-             "* capability differences: " + ", ".join(f"{k} {v}" for k, v in sorted(cmp["capability_differences"].items())),
+    lines = [f"# Comparison: {md_text(a['label'], LABEL_CAP)} vs {md_text(b['label'], LABEL_CAP)}", "",
+             f"* A: {md_text(a['label'], LABEL_CAP)} ({md_text(a['status'])}) - {_md_report_link(a['report'], base)}",
+             f"* B: {md_text(b['label'], LABEL_CAP)} ({md_text(b['status'])}) - {_md_report_link(b['report'], base)}",
+             "* capability differences: " + ", ".join(f"{md_text(k)} {md_text(v)}" for k, v in sorted(cmp["capability_differences"].items())),
              "", "## Capabilities", "", "| capability | A | B | difference | reason A | reason B |", "|---|---|---|---|---|---|"]
     for r in cmp["capabilities"]:
-        lines.append(f"| `{r['id']}` | {_cell(r['a'])} | {_cell(r['b'])} | {r['difference']} | "
-                     f"{_md_escape((r['a'] or {}).get('reason') or '')[:160]} | {_md_escape((r['b'] or {}).get('reason') or '')[:160]} |")
+        lines.append(f"| {md_code(r['id'])} | {md_cell(_cell(r['a']), LABEL_CAP)} | {md_cell(_cell(r['b']), LABEL_CAP)} | "
+                     f"{md_cell(r['difference'])} | {md_cell((r['a'] or {}).get('reason') or '', COMPARE_REASON_CAP)} | "
+                     f"{md_cell((r['b'] or {}).get('reason') or '', COMPARE_REASON_CAP)} |")
     lines += ["", "## What reached the plugin, per injected scenario", "",
               "| scenario | expected event | A | B | difference |", "|---|---|---|---|---|"]
     for r in cmp["arrivals"]:
-        lines.append(f"| `{r['scenario']}` | {r['expected_type'] or ''} | {_md_escape(_ev(r['a']))} | {_md_escape(_ev(r['b']))} | {r['difference']} |")
+        lines.append(f"| {md_code(r['scenario'])} | {md_cell(r['expected_type'] or '', LABEL_CAP)} | "
+                     f"{md_cell(_ev(r['a']), COMPARE_REASON_CAP)} | {md_cell(_ev(r['b']), COMPARE_REASON_CAP)} | {md_cell(r['difference'])} |")
     for side in ("a", "b"):
         if cmp["findings"][side]:
-            lines += ["", f"## Findings of {cmp[side]['label']}", ""] + [f"* {_md_escape(m)[:400]}" for m in cmp["findings"][side]]
+            lines += ["", f"## Findings of {md_text(cmp[side]['label'], LABEL_CAP)}", ""]
+            lines += [f"* {md_text(m, COMPARE_FINDING_CAP)}" for m in cmp["findings"][side]]
     return "\n".join(lines) + "\n"
 
 
-def to_html(cmp: dict) -> str:
-    e = html.escape
+def to_html(cmp: dict, base: str | Path | None = None) -> str:
+    """``base``: the folder the HTML is written to (links to the two reports resolve from there)."""
+    def e(value: object, limit: int | None = LABEL_CAP) -> str:
+        return html.escape(cap(value, limit))
+
+    def report_link(path: object) -> str:
+        href = link_from(base, str(path)) if path else None
+        return f'<a href="{html.escape(href)}">{e(path)}</a>' if href else f"<code>{e(path or 'no file')}</code>"
+
     a, b = cmp["a"], cmp["b"]
     css = ("body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;font-size:13px}"
            "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}.same{color:#777}.diff{background:#fff4d6}")
     out = [f"<!doctype html><meta charset=utf-8><title>{e(a['label'])} vs {e(b['label'])}</title><style>{css}</style>",
            f"<h1>{e(a['label'])} vs {e(b['label'])}</h1>",
-           f"<p>A: {e(a['label'])} ({e(str(a['status']))})<br>B: {e(b['label'])} ({e(str(b['status']))})</p>",
+           f"<p>A: {e(a['label'])} ({e(a['status'])}) - {report_link(a['report'])}<br>"
+           f"B: {e(b['label'])} ({e(b['status'])}) - {report_link(b['report'])}</p>",
            "<h2>Capabilities</h2><table><tr><th>capability<th>A<th>B<th>difference<th>reason A<th>reason B</tr>"]
     for r in cmp["capabilities"]:
         cls = "same" if r["difference"] == "same" else "diff"
         out.append(f"<tr class={cls}><td><code>{e(r['id'])}</code><td>{e(_cell(r['a']))}<td>{e(_cell(r['b']))}"
-                   f"<td>{e(r['difference'])}<td>{e((r['a'] or {}).get('reason') or '')}<td>{e((r['b'] or {}).get('reason') or '')}</tr>")
+                   f"<td>{e(r['difference'])}<td>{e((r['a'] or {}).get('reason') or '', REASON_CAP)}"
+                   f"<td>{e((r['b'] or {}).get('reason') or '', REASON_CAP)}</tr>")
     out.append("</table><h2>What reached the plugin, per injected scenario</h2>"
                "<table><tr><th>scenario<th>expected event<th>A<th>B<th>difference</tr>")
     for r in cmp["arrivals"]:
         cls = "same" if r["difference"] == "same" else "diff"
         out.append(f"<tr class={cls}><td><code>{e(r['scenario'])}</code><td>{e(r['expected_type'] or '')}"
-                   f"<td>{e(_ev(r['a']))}<td>{e(_ev(r['b']))}<td>{e(r['difference'])}</tr>")
+                   f"<td>{e(_ev(r['a']), REASON_CAP)}<td>{e(_ev(r['b']), REASON_CAP)}<td>{e(r['difference'])}</tr>")
     out.append("</table>")
     for side in ("a", "b"):
         if cmp["findings"][side]:
             out.append(f"<h2>Findings of {e(cmp[side]['label'])}</h2><ul>"
-                       + "".join(f"<li>{e(m)}</li>" for m in cmp["findings"][side]) + "</ul>")
+                       + "".join(f"<li>{e(m, FINDING_CAP)}</li>" for m in cmp["findings"][side]) + "</ul>")
     return "\n".join(out) + "\n"
 
 
-def write_comparison(report_a: str | Path, report_b: str | Path, out_dir: str | Path, name: str | None = None) -> dict[str, Path]:
+def write_comparison(report_a: str | Path, report_b: str | Path, out_dir: str | Path, name: str | None = None, *,
+                     redactor: Any = None) -> dict[str, Path]:
+    """Compare two reports and write ``<stem>.{json,md,html}`` into ``out_dir``.
+
+    Everything written (reasons, findings, what reached the plugin, read from the cited evidence) is
+    redacted first by ``redactor`` (default ``Redactor()``: secret-named keys, secret-shaped values)."""
+    from harness.evidence.redact import Redactor
+
+    redactor = redactor if redactor is not None else Redactor()
     a, b = load_report(report_a), load_report(report_b)
-    cmp = compare(a, b)
+    cmp = redactor.value(compare(a, b))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = name or f"compare-{a.get('framework')}-{a.get('adapter')}-vs-{b.get('framework')}-{b.get('adapter')}"
+    stem = name or safe_name(f"compare-{cmp['a'].get('framework')}-{cmp['a'].get('adapter')}-vs-"
+                             f"{cmp['b'].get('framework')}-{cmp['b'].get('adapter')}")
     paths = {"json": out_dir / f"{stem}.json", "md": out_dir / f"{stem}.md", "html": out_dir / f"{stem}.html"}
     paths["json"].write_text(json.dumps(cmp, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    paths["md"].write_text(to_markdown(cmp), "utf-8")
-    paths["html"].write_text(to_html(cmp), "utf-8")
+    paths["md"].write_text(to_markdown(cmp, base=out_dir), "utf-8")
+    paths["html"].write_text(to_html(cmp, base=out_dir), "utf-8")
     return paths

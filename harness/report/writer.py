@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
+from harness.evidence.redact import Redactor
 from harness.evidence.writer import now_iso
 from harness.report.html import adapter_html, matrix_html
 from harness.report.markdown import adapter_markdown, matrix_markdown
-from harness.report.model import adapter_dict, cited_lines
+from harness.report.model import (adapter_dict, cited_lines, redact_cited, redact_extra, redact_result,
+                                  safe_name)
 from harness.verdicts import CheckResult
+
+__all__ = ["build_matrix", "point_latest", "safe_name", "write_reports"]
 
 
 def build_matrix(result: CheckResult, generated: str) -> dict:
@@ -24,25 +27,31 @@ def build_matrix(result: CheckResult, generated: str) -> dict:
             "status": {a.adapter: a.status.value for a in result.adapters}, "rows": rows}
 
 
-def safe_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "unnamed"
-
-
 def write_reports(result: CheckResult, report_root: str | Path, run_id: str, *,
-                  extra: dict[str, str] | None = None, update_latest: bool = True) -> Path:
-    """Write ``<adapter>.{md,html,json}`` and ``matrix.{md,html,json}``; point ``latest`` at the folder."""
+                  extra: dict[str, str] | None = None, update_latest: bool = True,
+                  redactor: Redactor | None = None) -> Path:
+    """Write ``<adapter>.{md,html,json}`` and ``matrix.{md,html,json}``; point ``latest`` at the folder.
+
+    Everything written is redacted first by ``redactor`` (default ``Redactor()``: secret-named keys and
+    secret-shaped values; pass ``Redactor(known_secrets)`` to also mask the run's known values): names,
+    reasons, details, findings, logs, screenshot paths, problems, ``extra`` and the cited evidence lines.
+    Markdown and HTML then cap long values; the JSON report keeps them whole (redacted).
+    """
+    redactor = redactor if redactor is not None else Redactor()
     generated = now_iso()
     out = Path(report_root) / safe_name(run_id)
     out.mkdir(parents=True, exist_ok=True)
-    cited = cited_lines(result)
-    for res in result.adapters:
+    cited = redact_cited(cited_lines(result), redactor)
+    safe = redact_result(result, redactor)
+    extra = redact_extra(extra, redactor)
+    for res in safe.adapters:
         base = out / safe_name(res.adapter)
-        base.with_suffix(".json").write_text(json.dumps(adapter_dict(res, generated=generated, problems=result.problems),
+        base.with_suffix(".json").write_text(json.dumps(adapter_dict(res, generated=generated, problems=safe.problems),
                                                         indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         base.with_suffix(".md").write_text(adapter_markdown(res, generated=generated, extra=extra, base=out), encoding="utf-8")
         base.with_suffix(".html").write_text(adapter_html(res, generated=generated, cited=cited, extra=extra, base=out),
                                              encoding="utf-8")
-    matrix = build_matrix(result, generated)
+    matrix = build_matrix(safe, generated)
     (out / "matrix.json").write_text(json.dumps(matrix, indent=2) + "\n", encoding="utf-8")
     (out / "matrix.md").write_text(matrix_markdown(matrix), encoding="utf-8")
     (out / "matrix.html").write_text(matrix_html(matrix), encoding="utf-8")
