@@ -201,8 +201,10 @@ def check(evidence, framework, manifest_dir, adapters, fmt, strict, fail_on) -> 
 
     result = _run_check(evidence, framework, manifest_dir, adapters, strict)
     if fmt == "json":
-        click.echo(json.dumps({"records": result.records, "problems": result.problems,
-                               "adapters": [adapter_dict(a, generated="") for a in result.adapters]}, indent=2))
+        from harness.evidence.redact import redact
+
+        click.echo(json.dumps(redact({"records": result.records, "problems": result.problems,
+                                      "adapters": [adapter_dict(a, generated="") for a in result.adapters]}), indent=2))
     else:
         out.print(_summary_table(result))
         for a in result.adapters:

@@ -139,10 +139,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if folder is not None:
         session.config.stash[_REPORT_FOLDER] = folder
+    _scan_for_secrets(session, acc, folder)
+
+
+def _scan_for_secrets(session: pytest.Session, acc, folder: Path | None) -> None:
+    """Search what this run wrote (evidence, reports, collected logs) for every configured secret in
+    every encoded form; a leak fails the session. Counts go to ``<report folder>/secret-scan.json``."""
+    import json
+
+    from harness.secret_scan import run_files, scan
+
+    if not acc.secrets():
+        return
+    result = scan(run_files(acc.evidence_dir, folder), acc.secrets())
+    session.config.stash[_SECRET_SCAN] = result
+    if folder is not None:
+        (folder / "secret-scan.json").write_text(json.dumps(result.to_dict(), indent=1) + "\n", "utf-8")
+    if result.leaks and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 _REPORT_FOLDER = pytest.StashKey[Path]()
 _REPORT_ERROR = pytest.StashKey[str]()
+_SECRET_SCAN = pytest.StashKey[object]()
 
 
 def _terminal_text(text: object, redactor, limit: int = 2000) -> str:
@@ -159,6 +178,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
     error = config.stash.get(_REPORT_ERROR, None)
     redactor = session_redactor(config)
+    scanned = config.stash.get(_SECRET_SCAN, None)
+    if scanned is not None:
+        terminalreporter.write_sep("-", "acceptance secret scan")
+        terminalreporter.write_line(scanned.summary(), red=bool(scanned.leaks), green=not scanned.leaks)
     if error:
         terminalreporter.write_sep("-", "acceptance reports")
         terminalreporter.write_line(f"could not write reports: {_terminal_text(error, redactor)}", red=True)

@@ -58,6 +58,10 @@ class AcceptanceSession:
         for w in self._writers.values():
             w.add_secrets(*values)
 
+    def secrets(self) -> set[str]:
+        """Every secret value registered for this run (tokens, keys, passwords): never written anywhere."""
+        return set(self._secrets)
+
     def writer(self, name: str = "harness", producer: str = "harness") -> EvidenceWriter:
         """An evidence writer appending to ``<evidence-dir>/<name>.jsonl`` (one per name)."""
         key = f"{name}/{producer}"

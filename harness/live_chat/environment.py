@@ -209,6 +209,6 @@ class LiveChatEnvironment:
                             release=self.release(), run_id=self.run_id)
 
     def write_report(self) -> tuple[Path, Path]:
-        self.report_paths = write_report(self.build_report(), self.report_dir)
+        self.report_paths = write_report(self.build_report(), self.report_dir, redactor=self.stack.redactor)
         return self.report_paths
 

@@ -23,7 +23,7 @@ import fixtures.live_chat as _fixtures
 from harness.live_chat.client import Frame, Handshake
 from harness.live_chat.introspect import CodeFacts
 from harness.live_chat.schemas import SchemaCheck, check_frame, fits
-from harness.report.markdown import md_cell
+from harness.report.markdown import md_cell, md_code, md_text
 
 DOC_PATH = Path(_fixtures.__file__).resolve().parent / "documented_protocol.yaml"
 SERVED, DIFFERENT, ABSENT = "served", "differently served", "absent"
@@ -463,12 +463,12 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines += [f"| {k} | {v} |" for k, v in report["summary"].items()]
     lines += ["", "## Documented items", "", "| item | documented | verdict | how | basis |", "| --- | --- | --- | --- | --- |"]
     for it in report["items"]:
-        lines.append(f"| `{md_cell(it['id'])}` (`{md_cell(it['name'])}`) | {md_cell(it['documented'])} | "
+        lines.append(f"| {md_code(it['id'])} ({md_code(it['name'])}) | {md_cell(it['documented'])} | "
                      f"**{it['verdict']}** | {md_cell(it['how'])} | {it['basis']} |")
     lines += ["", "## Served by the release but not in the document", ""]
     lines += [f"- {u['what']} ({u['basis']}{': ' + ', '.join(u['ref']) if u.get('ref') else ''})" for u in report["undocumented"]] or ["- nothing"]
     lines += ["", "## Findings", ""]
-    lines += [f"- **{f['topic']}**: {f['text']}" + (f" (scenario `{f['scenario']}`)" if f.get("scenario") else "")
+    lines += [f"- **{md_text(f['topic'])}**: {md_text(f['text'])}" + (f" (scenario {md_code(f['scenario'])})" if f.get("scenario") else "")
               for f in report["findings"]] or ["- none"]
     lines += ["", "## Frame schemas checked on real frames", "", "| frame | schema | frames | valid |", "| --- | --- | --- | --- |"]
     for key, s in sorted(report["schemas"].items()):
@@ -476,7 +476,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines += ["", "## Upgrade attempts", "", "| scenario | path | credential | result |", "| --- | --- | --- | --- |"]
     for h in report["handshakes"]:
         res = ("held open" if h["held"] else f"accepted, closed with {h['close_code']}") if h["accepted"] else f"HTTP {h['http_status']}"
-        lines.append(f"| {h['scenario']} | `{h['path']}` | {h['credential']} | {res} |")
+        lines.append(f"| {md_cell(h['scenario'])} | {md_code(h['path'])} | {md_cell(h['credential'])} | {md_cell(res)} |")
     code = report["code"]
     lines += ["", "## Handler code of the release", "",
               f"- files: {', '.join(code['files']) or '(none found)'}",
@@ -489,10 +489,16 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_report(report: dict[str, Any], folder: Path) -> tuple[Path, Path]:
+def write_report(report: dict[str, Any], folder: Path, redactor: Any = None) -> tuple[Path, Path]:
+    """Write the JSON and Markdown report, both passed through the redactor's text rules (known secret
+    values and secret shapes; default: the generic rules). Key-name rules are not applied: this report's
+    ``credential`` fields name the kind of credential tried, never its value."""
+    from harness.evidence.redact import Redactor
+
+    text = (redactor or Redactor()).text
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     jpath, mpath = folder / f"{REPORT_NAME}.json", folder / f"{REPORT_NAME}.md"
-    jpath.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n", "utf-8")
-    mpath.write_text(render_markdown(report), "utf-8")
+    jpath.write_text(text(json.dumps(report, ensure_ascii=False, indent=1, default=str)) + "\n", "utf-8")
+    mpath.write_text(text(render_markdown(report)), "utf-8")
     return jpath, mpath

@@ -111,8 +111,10 @@ def _report(tmp_path: Path, framework: str, caps: list[dict], events: list[dict]
     lines = [{"record": "inject", "adapter": "x", "t": 10.0, "scenario": "join", "match": {"event.type": "group.member_joined",
               "event.group_id": "7"}},
              *[{"record": "event", "adapter": "x", "producer": "probe", "t": 11.0, "event": e} for e in events]]
-    evidence.write_text("".join(json.dumps(r) + "\n" for r in lines))
-    report = {"adapter": "x", "framework": framework, "framework_version": "1", "status": "partial", "counts": {},
+    evidence.write_text("".join(json.dumps({"v": 1, "run_id": "r", **r}) + "\n" for r in lines))
+    caps = [{"kind": c["id"].partition(":")[0], "evidence": [], **c} for c in caps]
+    report = {"schema": "acceptance-report/1", "generated": "now", "adapter": "x", "framework": framework,
+              "framework_version": "1", "status": "partial", "counts": {},
               "capabilities": caps, "findings": [{"message": f"{framework} finding", "evidence": "e:1"}],
               "evidence_files": [str(evidence)]}
     path = tmp_path / f"{framework}.json"

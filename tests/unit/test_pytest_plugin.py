@@ -71,3 +71,28 @@ def test_allure_results_carry_adapter_kind_capability_level_and_evidence(pyteste
     assert "conv.png" in attachments and attachments["conv.png"]["type"] == "image/png"
     text = (pytester.path / "allure" / attachments["evidence lines"]["source"]).read_text()
     assert text.startswith("probe.jsonl:3") and "api_call" in text
+
+
+@pytest.mark.parametrize("leak", [False, True])
+def test_session_scans_its_own_output_for_secrets(pytester, demo_manifest_dir, leak):
+    """Every registered secret is searched for in the run's evidence and reports; a leak fails the session."""
+    pytester.makepyfile(test_leak=f"""
+        import base64
+
+        def test_x(acceptance):
+            acceptance.add_secrets("registered-secret-value-42")
+            acceptance.writer("harness").write("finding", adapter="demo-adapter", message="token registered-secret-value-42")
+            if {leak!r}:  # a file written past the redacting writer, base64 of the secret inside
+                (acceptance.evidence_dir / "raw.jsonl").write_text(base64.b64encode(b"registered-secret-value-42").decode())
+    """)
+    result = pytester.runpytest("--manifest-dir", str(demo_manifest_dir), "--report-dir", "rep", "--run-id", "r1",
+                                "--evidence-dir", "ev")
+    scan = json.loads((pytester.path / "rep" / "r1" / "secret-scan.json").read_text())
+    assert scan["secrets"] == 1 and scan["files"] >= 4
+    if leak:
+        assert result.ret == 1 and [x["form"] for x in scan["leaks"]] == ["base64"]
+        result.stdout.fnmatch_lines(["*secret scan: 1 configured secret*LEAK(S) in *raw.jsonl*"])
+    else:
+        assert result.ret == 0 and scan["leaks"] == []
+        result.stdout.fnmatch_lines(["*secret scan: 1 configured secret*none found*"])
+    assert "registered-secret-value-42" not in (pytester.path / "rep" / "r1" / "secret-scan.json").read_text()
