@@ -30,7 +30,7 @@ def session_redactor(config: pytest.Config) -> Any:
         session = config.stash.get(SESSION_KEY, None)
     except Exception:  # pragma: no cover - the plugin is not loaded
         session = None
-    return Redactor(getattr(session, "_secrets", None) or ())
+    return Redactor(getattr(session, "_secrets", None) or (), fingerprint_key=getattr(session, "run_id", "") or "")
 
 
 def annotate(config: pytest.Config, adapter: str, verdict: Verdict, lines: dict[str, str],

@@ -96,4 +96,4 @@ class AcceptanceSession:
             res.logs.update(self.logs.get(res.adapter, {}))
             res.screenshots += self.screenshots.get(res.adapter, [])
         self.last_result = result
-        return write_reports(result, self.report_dir, self.run_id, redactor=Redactor(self._secrets))
+        return write_reports(result, self.report_dir, self.run_id, redactor=Redactor(self._secrets, fingerprint_key=self.run_id))

@@ -420,10 +420,7 @@ class EvidenceWriter:
         self.base = {"run_id": run_id, "framework": framework, "framework_version": framework_version}
         self.producer = producer
         secrets = tuple(secrets)
-        try:
-            self.redactor = Redactor(secrets, fingerprint_key=run_id)
-        except TypeError:  # the redactor before fingerprinting took only the known secrets
-            self.redactor = Redactor(secrets)
+        self.redactor = Redactor(secrets, fingerprint_key=run_id)
         self.max_line_bytes = _line_cap()
 
     @classmethod

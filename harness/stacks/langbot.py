@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from harness.errors import StackError
-from harness.evidence.redact import is_secret_key
+from harness.evidence.redact import Redactor, is_secret_key
 from harness.frameworks import FrameworkSpec, ensure_env, run_in_env
 from harness.frameworks.venv import clean_env
 from harness.stacks.base import Bot, Stack, StackTimeouts
@@ -73,6 +73,7 @@ class LangBotStack(Stack):
         if self.spec.name != "langbot":
             raise StackError(f"LangBotStack cannot run {self.spec}")
         self.run_id = run_id or f"run-{_uuid.uuid4().hex[:12]}"
+        self.redactor = Redactor(self.redactor.known, fingerprint_key=self.run_id)  # masks agree with the probe's
         self.evidence_path = Path(evidence_path).resolve() if evidence_path else self.workdir / "evidence" / "evidence.jsonl"
         self.config_overrides = dict(config_overrides or {})
         self._allowed_tools_override = list(allowed_platform_tools) if allowed_platform_tools is not None else None

@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Callable
 
 from harness.errors import HarnessError, StackError
+from harness.evidence.redact import Redactor
 from harness.session import AcceptanceSession, new_run_id
 
 CONNECT_WAIT = 30.0
+_REDACTOR = Redactor()  # before the stack (and its known secrets) exists: secret shapes only
 
 
 async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, destructive: bool = False,
@@ -36,6 +38,12 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
     from harness.stacks import AstrBotStack, LangBotStack, StackTimeouts
 
     rid = run_id or f"simulate-{new_run_id()}"
+    stack = None
+
+    def shown(text: str) -> None:
+        """``say`` with the run's secrets masked (stack progress can quote errors, URLs and logs)."""
+        say((stack.redactor if stack is not None else _REDACTOR).text(str(text)))
+
     session = AcceptanceSession(framework=framework, adapters=[adapter], run_id=rid,
                                 evidence_dir=runs_dir / rid / "evidence", report_dir=report_dir, destructive=destructive)
     manifest = session.manifest(adapter)
@@ -52,9 +60,9 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     stack = stacks[spec.name](spec, runs_dir / rid / "stack", run_id=rid, evidence_path=session.evidence_dir / "probe.jsonl",
-                              timeouts=StackTimeouts(app_ready=300, install=180), progress=say)
+                              timeouts=StackTimeouts(app_ready=300, install=180), progress=shown)
     sim = None
-    say(f"starting {spec} (the first run installs it; later runs reuse the cached environment)")
+    shown(f"starting {spec} (the first run installs it; later runs reuse the cached environment)")
     try:
         await _until(stop, stack.start(), "the framework start")
         token = secrets.token_urlsafe(24)
@@ -79,13 +87,13 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
                                                 f"{stack.framework_version}")
         await _until(stop, sim.wait_connected(timeout=CONNECT_WAIT), "the adapter's connection")
         r = world.roles
-        say("")
-        say(f"{profile.title} is ready; the adapter of bot {bot_id} is connected.")
-        say(f"  open the chat UI:  {sim.base_url}/ui/#as={r['owner']}&chat=group:{r['main_group']}")
-        say(f"  control API:       {sim.base_url}/control/status")
-        say(f"  evidence:          {session.evidence_dir}")
-        say(f"  type '{SWEEP_TRIGGER}' in a group to make the probe call every declared API; Ctrl-C stops everything.")
-        say("")
+        shown("")
+        shown(f"{profile.title} is ready; the adapter of bot {bot_id} is connected.")
+        shown(f"  open the chat UI:  {sim.base_url}/ui/#as={r['owner']}&chat=group:{r['main_group']}")
+        shown(f"  control API:       {sim.base_url}/control/status")
+        shown(f"  evidence:          {session.evidence_dir}")
+        shown(f"  type '{SWEEP_TRIGGER}' in a group to make the probe call every declared API; Ctrl-C stops everything.")
+        shown("")
         started = time.monotonic()
         while not stop.is_set():
             if duration is not None and time.monotonic() - started >= duration:
@@ -93,9 +101,9 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 1.0)
             stack.check_alive()
-        say("stopping ...")
+        shown("stopping ...")
     except _Stopped:
-        say("stopped before the session was ready")
+        shown("stopped before the session was ready")
     finally:
         if sim is not None:
             with contextlib.suppress(Exception):
@@ -114,8 +122,9 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
     from harness.report import write_reports
 
     result = check([manifest], session.evidence_files(), only_declared_adapters=True)
-    folder = write_reports(result, report_dir, rid, update_latest=False)
-    say(f"reports of this session: {folder}")
+    folder = write_reports(result, report_dir, rid, update_latest=False,
+                           redactor=Redactor(stack.redactor.known, fingerprint_key=rid))
+    shown(f"reports of this session: {folder}")
     return folder
 
 

@@ -406,22 +406,13 @@ def test_forked_child_reopens_the_file(tmp_path):
     assert problems == [] and len(records) == 400
 
 
-def test_redactor_old_and_new_signatures(monkeypatch):
-    calls = []
-
-    class New:
-        def __init__(self, known=(), *, fingerprint_key=""):
-            calls.append(("new", tuple(known), fingerprint_key))
-
-    class Old:
-        def __init__(self, known=()):
-            calls.append(("old", tuple(known)))
-
-    monkeypatch.setattr(writer_module, "Redactor", New)
-    EvidenceWriter(MemorySink(), run_id="run-7", secrets=iter(["secret-one"]))
-    monkeypatch.setattr(writer_module, "Redactor", Old)
-    EvidenceWriter(MemorySink(), run_id="run-8", secrets=iter(["secret-two"]))
-    assert calls == [("new", ("secret-one",), "run-7"), ("old", ("secret-two",))]
+def test_writer_keys_mask_fingerprints_by_run_id():
+    """Two writers of one run (the probe's and the harness's) mask a secret identically; another run differently."""
+    a = EvidenceWriter(MemorySink(), run_id="run-7", secrets=iter(["secret-one-value"]))
+    b = EvidenceWriter(MemorySink(), run_id="run-7", secrets=["secret-one-value"])
+    c = EvidenceWriter(MemorySink(), run_id="run-8", secrets=["secret-one-value"])
+    masks = [w.write("finding", message="x secret-one-value")["message"] for w in (a, b, c)]
+    assert masks[0] == masks[1] and "secret-one-value" not in masks[0]
 
 
 # --- the probes' Recorder surfaces write failures ---------------------------------------------------
