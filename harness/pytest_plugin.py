@@ -151,6 +151,8 @@ def _scan_for_secrets(session: pytest.Session, acc, folder: Path | None) -> None
 
     if not acc.secrets():
         return
+    if folder is None and (acc.report_dir / acc.run_id).is_dir():  # a run without evidence (e.g. live chat only)
+        folder = acc.report_dir / acc.run_id
     result = scan(run_files(acc.evidence_dir, folder), acc.secrets())
     session.config.stash[_SECRET_SCAN] = result
     if folder is not None:

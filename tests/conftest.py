@@ -55,3 +55,14 @@ async def browser_status(request: pytest.FixtureRequest):
 def ui_browser(browser_status: BrowserStatus):
     """The session's started browser, or None (the acceptance run then records that its UI phase did not run)."""
     return browser_status.browser
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The hostile-input suite's counts (inputs tried, tracebacks, hangs, exit codes), when it ran."""
+    import sys
+
+    module = sys.modules.get("tests.unit.test_hostile_inputs")
+    line = module.summary_line() if module is not None else None
+    if line:
+        terminalreporter.write_sep("-", "hostile inputs")
+        terminalreporter.write_line(line)

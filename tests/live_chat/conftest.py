@@ -49,6 +49,8 @@ async def live(request: pytest.FixtureRequest, astrbot_spec, acceptance: Accepta
     try:
         yield env
     finally:
+        # the session's leak check (harness.secret_scan) then searches the live chat reports and logs for them too
+        acceptance.add_secrets(*env.stack.redactor.known)
         try:
             jpath, mpath = env.write_report()
             say(f"protocol comparison: {mpath} and {jpath.name}")

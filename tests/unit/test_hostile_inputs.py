@@ -9,7 +9,7 @@ Two parts:
   traceback), within 5 seconds, and exit 2 names the file.
 
 The fuzz cases are derandomized when ``CI`` is set (profile ``ci``), so CI runs the same inputs
-each time; ``HYPOTHESIS_PROFILE=deep`` tries many more. Counts are printed at the end of the module
+each time; ``HYPOTHESIS_PROFILE=deep`` tries many more. Counts are printed in the terminal summary
 (inputs tried, tracebacks, hangs, exit codes seen).
 """
 
@@ -85,16 +85,18 @@ def cli(*args: str, source: str = "corpus"):
     return r
 
 
-@pytest.fixture(scope="module", autouse=True)
-def print_counts(request):
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+def summary_line() -> str | None:
+    """The counts of this module's run, for the terminal summary (tests/conftest.py prints it)."""
+    if not STATS["inputs"]:
+        return None
     codes = ", ".join(f"{k} x{v}" for k, v in sorted(STATS.items()) if k.startswith("exit"))
-    line = (f"hostile inputs: {STATS['inputs']} tried ({STATS['corpus inputs']} corpus, {STATS['fuzz inputs']} fuzz), tracebacks {STATS['tracebacks']}, hangs {STATS['hangs']}; "
-            f"exit codes seen: {codes}")
-    if reporter is not None:
-        reporter.write_line("")
-        reporter.write_line(line)
+    return (f"hostile inputs: {STATS['inputs']} tried ({STATS['corpus inputs']} corpus, {STATS['fuzz inputs']} fuzz), "
+            f"tracebacks {STATS['tracebacks']}, hangs {STATS['hangs']}; exit codes seen: {codes}")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def write_counts():
+    yield
     out = os.environ.get("ACCEPTANCE_FUZZ_STATS")
     if out:
         Path(out).write_text(json.dumps(dict(STATS), indent=1) + "\n")
