@@ -15,7 +15,7 @@ FRAMEWORK3  ?= astrbot==4.28.2
 ADAPTER     ?= onebot-v11
 PYTEST_ARGS ?=
 RUN         ?= $(shell date -u +%Y%m%d-%H%M%S)
-STAMP       := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+STAMP       := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut -c1-12)
 # Simulated targets are disposable, so the destructive APIs (kick, leave, mute...) are exercised too.
 E2E         := $(VENV)/bin/pytest --adapter $(ADAPTER) --destructive --report-dir reports
 live_chat    = $(if $(FRAMEWORK3),$(VENV)/bin/pytest -m plugin_e2e tests/live_chat --report-dir reports --framework $(FRAMEWORK3) --run-id $(RUN)-$(subst ==,-,$(FRAMEWORK3)) $(PYTEST_ARGS))
@@ -44,7 +44,7 @@ setup: venv browser framework
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	@echo "[make] harness environment in $(VENV)/"
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'

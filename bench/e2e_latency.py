@@ -214,9 +214,9 @@ def stage_echo_plugin(dest: Path) -> Path:
 
 async def full_path(rig: Rig, spec: FrameworkSpec, workdir: Path) -> None:
     """Bring path (a) or (b) up in ``rig`` (teardown steps are registered as they become needed)."""
-    from fixtures.platforms import profile_for
-    from fixtures.simulator.server import SimulatorServer
-    from fixtures.world import World
+    from acceptance_fixtures.platforms import profile_for
+    from acceptance_fixtures.simulator.server import SimulatorServer
+    from acceptance_fixtures.world import World
 
     result = rig.result
     key = result.key
@@ -250,8 +250,8 @@ async def full_path(rig: Rig, spec: FrameworkSpec, workdir: Path) -> None:
 
 async def adapter_driver(rig: Rig, spec: FrameworkSpec, workdir: Path, mode: str) -> None:
     """Bring path (c) up in ``rig``."""
-    from fixtures.simulator.server import SimulatorServer
-    from fixtures.world import World
+    from acceptance_fixtures.simulator.server import SimulatorServer
+    from acceptance_fixtures.world import World
 
     result = rig.result
     root = workdir / "c"

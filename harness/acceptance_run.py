@@ -1,7 +1,7 @@
 """One adapter's acceptance run through the full plugin path, framework- and platform-neutral.
 
 The stack (a started ``harness.stacks.Stack``) is shared by every adapter of the session; the
-platform profile (``fixtures.platforms``) supplies the simulator. The run only *causes* things and
+platform profile (``acceptance_fixtures.platforms``) supplies the simulator. The run only *causes* things and
 records what it caused; every verdict comes later from the checker reading the evidence.
 
 Steps: create the bot with its probe processor -> start the simulator and wait for the adapter to
@@ -56,7 +56,7 @@ class AdapterRun:
     stack: Any  # harness.stacks.Stack
     manifest: Manifest
     progress: Callable[[str], None] = print
-    #: Simulator fault switches applied once the adapter is connected (see fixtures.simulator.faults).
+    #: Simulator fault switches applied once the adapter is connected (see acceptance_fixtures.simulator.faults).
     faults: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
     bot_id: str | None = None
@@ -77,7 +77,7 @@ class AdapterRun:
 
     async def run(self) -> None:
         """Run everything; a failure ends as an adapter-level ``blocked`` record with the reason."""
-        from fixtures.platforms import profile_for
+        from acceptance_fixtures.platforms import profile_for
 
         writer = self.session.writer("harness")
         profile = profile_for(self.adapter)
@@ -101,7 +101,7 @@ class AdapterRun:
         self._block_unexercised(writer, profile.title)
 
     async def _drive(self, profile, writer):
-        from fixtures.simulator.server import SimulatorServer
+        from acceptance_fixtures.simulator.server import SimulatorServer
         from harness.stacks import EvidenceTail
 
         framework = self.session.spec.name
@@ -118,7 +118,7 @@ class AdapterRun:
         }
         t0 = time.monotonic()
         # The simulator's world is built before the bot so the probe can be told its targets.
-        from fixtures.world import World
+        from acceptance_fixtures.world import World
 
         world = World.default()
         probe_overrides.update({

@@ -65,7 +65,7 @@ class AdapterLiveRun:
 
     async def run(self) -> None:
         """Run everything; a failure ends as an adapter-level ``blocked`` record with the reason."""
-        from fixtures.platforms import profile_for
+        from acceptance_fixtures.platforms import profile_for
 
         writer = self.session.writer("harness")
         profile, target = profile_for(self.adapter), live_target(self.adapter)
@@ -86,8 +86,8 @@ class AdapterLiveRun:
             self._block_unexercised(writer, self.simulator_title or profile.title)
 
     async def _drive(self, profile, target, writer) -> None:
-        from fixtures.simulator.server import SimulatorServer
-        from fixtures.world import World
+        from acceptance_fixtures.simulator.server import SimulatorServer
+        from acceptance_fixtures.world import World
 
         spec = self.session.spec
         mode = self.mode or target.modes[0]

@@ -1,6 +1,6 @@
 """How an adapter built in-process by the driver is pointed at its simulated platform.
 
-The full path (``fixtures.platforms``) points a framework's *bot* at the simulator; here the
+The full path (``acceptance_fixtures.platforms``) points a framework's *bot* at the simulator; here the
 adapter is constructed directly, so it gets its configuration straight from the harness. Only the
 connection differs from the full path; the simulator, its world and its scenarios are the same.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 from typing import Any
 
-from fixtures.simulator.codec import Codec
+from acceptance_fixtures.simulator.codec import Codec
 
 FORWARD, REVERSE = "forward", "reverse"
 
@@ -38,7 +38,7 @@ class OneBotV11Target(LiveTarget):
     modes = (FORWARD, REVERSE)
 
     def codec(self, mode: str, access_token: str, *, reverse_url: str | None = None) -> Codec:
-        from fixtures.onebot_v11.codec import OneBotV11Codec
+        from acceptance_fixtures.onebot_v11.codec import OneBotV11Codec
 
         if mode == FORWARD:  # the adapter dials ws://127.0.0.1:<sim>/onebot/v11/ws
             return OneBotV11Codec(access_token=access_token, mode="forward")

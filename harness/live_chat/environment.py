@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from fixtures.live_chat.model_server import DEFAULT_STT_MODEL, DEFAULT_TTS_MODEL, ModelServer
+from acceptance_fixtures.live_chat.model_server import DEFAULT_STT_MODEL, DEFAULT_TTS_MODEL, ModelServer
 from harness.errors import StackError
 from harness.frameworks import FrameworkSpec
 from harness.live_chat.client import Frame, Handshake, LiveChatConnection, LiveChatError, Turn, open_ws, pcm_tone, \

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-import fixtures.live_chat as _fixtures
+import acceptance_fixtures.live_chat as _fixtures
 from harness.live_chat.client import Frame, Handshake
 from harness.live_chat.introspect import CodeFacts
 from harness.live_chat.schemas import SchemaCheck, check_frame, fits

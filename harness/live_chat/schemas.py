@@ -18,7 +18,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-import fixtures.live_chat as _fixtures
+import acceptance_fixtures.live_chat as _fixtures
 
 SCHEMA_DIR = Path(_fixtures.__file__).resolve().parent / "schemas"
 DIRECTIONS = {"in": "server", "out": "client"}

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from fixtures.world import ROLE_RANK
+from acceptance_fixtures.world import ROLE_RANK
 from harness.errors import HarnessError, StackError
 from harness.ui.client import SimClient
 from harness.ui.rendered import observed_components, plain_text, rendered_problems
@@ -416,7 +416,7 @@ class UIPhase:
     # ------------------------------------------------------------------ what the UI cannot create
     def block_uncreatable(self) -> None:
         from harness.capabilities import load_catalogue
-        from fixtures.webui.identity import CANNOT_CREATE
+        from acceptance_fixtures.webui.identity import CANNOT_CREATE
 
         failed = {cap for _, _, covers in self.failed for cap in covers}
         for cap in load_catalogue().for_manifest(self.run.manifest):

@@ -31,9 +31,9 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
                    report_dir: Path = Path("reports"), say: Callable[[str], None] = print,
                    stop: asyncio.Event | None = None) -> Path | None:
     """Run the interactive session; return the report folder written at the end (None without evidence)."""
-    from fixtures.platforms import profile_for
-    from fixtures.simulator.server import SimulatorServer
-    from fixtures.world import World
+    from acceptance_fixtures.platforms import profile_for
+    from acceptance_fixtures.simulator.server import SimulatorServer
+    from acceptance_fixtures.world import World
     from harness.acceptance_run import SWEEP_TRIGGER, free_port
     from harness.stacks import AstrBotStack, LangBotStack, StackTimeouts
 

@@ -8,7 +8,7 @@ import json
 import aiohttp
 import pytest
 
-from fixtures.live_chat.model_server import ModelServer, clean_user_text, make_wav, split_chunks, wav_info
+from acceptance_fixtures.live_chat.model_server import ModelServer, clean_user_text, make_wav, split_chunks, wav_info
 
 pytestmark = pytest.mark.unit
 

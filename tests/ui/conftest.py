@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from fixtures.webui import mount_ui
+from acceptance_fixtures.webui import mount_ui
 from tests.fixtures.onebot_helpers import onebot_pair
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import media
+from acceptance_fixtures import media
 from harness.checker import check
 from harness.evidence import EvidenceWriter
 from harness.manifest import load_manifest_dir

@@ -9,11 +9,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from fixtures import media
-from fixtures.simulator import SimulatorServer
-from fixtures.webui import app as webui_app
-from fixtures.webui import mount_ui
-from fixtures.world import ALICE, BOB, BOT_ID, CAROL, DAVE, EVE, FRANK, INVITE_GROUP, MAIN_GROUP, QUOTE_MESSAGE_ID
+from acceptance_fixtures import media
+from acceptance_fixtures.simulator import SimulatorServer
+from acceptance_fixtures.webui import app as webui_app
+from acceptance_fixtures.webui import mount_ui
+from acceptance_fixtures.world import ALICE, BOB, BOT_ID, CAROL, DAVE, EVE, FRANK, INVITE_GROUP, MAIN_GROUP, QUOTE_MESSAGE_ID
 from tests.fixtures.onebot_helpers import records
 from tests.ui.conftest import ui_api, ui_headers
 
@@ -280,7 +280,7 @@ async def _next(ws, where, timeout: float = 5.0) -> dict:
 
 
 async def test_a_codec_without_ui_binding_gets_501() -> None:
-    from fixtures.simulator.codec import Codec
+    from acceptance_fixtures.simulator.codec import Codec
 
     class Bare(Codec):
         platform = adapter = "bare"

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from fixtures import media
-from fixtures.world import ALICE, BOB, CAROL, MAIN_GROUP, QUOTE_MESSAGE_ID, SEED_FORWARD_ID
+from acceptance_fixtures import media
+from acceptance_fixtures.world import ALICE, BOB, CAROL, MAIN_GROUP, QUOTE_MESSAGE_ID, SEED_FORWARD_ID
 from harness.session import AcceptanceSession
 from harness.ui.client import SimClient
 from harness.ui.phase import UIPhase

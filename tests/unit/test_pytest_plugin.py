@@ -47,7 +47,7 @@ def test_no_evidence_no_reports(pytester):
 def test_allure_results_carry_adapter_kind_capability_level_and_evidence(pytester, tmp_path):
     """With --alluredir, a capability test's result has epic/feature/story, the level label and the cited lines."""
     shot = tmp_path / "conv.png"
-    from fixtures import media
+    from acceptance_fixtures import media
 
     shot.write_bytes(media.png_bytes(8, 8))
     pytester.makepyfile(test_allure=f"""
