@@ -38,7 +38,7 @@ class OneBotV11Target(LiveTarget):
     modes = (FORWARD, REVERSE)
 
     def codec(self, mode: str, access_token: str, *, reverse_url: str | None = None) -> Codec:
-        from acceptance_fixtures.onebot_v11.codec import OneBotV11Codec
+        from acceptance_fixtures.platforms.onebot_v11.codec import OneBotV11Codec
 
         if mode == FORWARD:  # the adapter dials ws://127.0.0.1:<sim>/onebot/v11/ws
             return OneBotV11Codec(access_token=access_token, mode="forward")

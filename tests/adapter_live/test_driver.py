@@ -78,7 +78,7 @@ async def test_dead_driver_is_reported(spec, tmp_path):
 
 async def test_commands_against_the_simulator(spec, tmp_path):
     """``call`` / ``send`` / ``echo`` on command, each an api_call joined with what the platform received."""
-    from acceptance_fixtures.onebot_v11.codec import OneBotV11Codec
+    from acceptance_fixtures.platforms.onebot_v11.codec import OneBotV11Codec
     from acceptance_fixtures.simulator.server import SimulatorServer
     from harness.checker import check
     from harness.evidence import EvidenceWriter

@@ -92,7 +92,7 @@ def test_install_copies_probe_shared_and_evidence_modules(tmp_path: Path) -> Non
 
 
 def test_onebot_profile_points_astrbot_at_a_loopback_reverse_ws() -> None:
-    from acceptance_fixtures.onebot_v11.profile import OneBotV11Profile
+    from acceptance_fixtures.platforms.onebot_v11.profile import OneBotV11Profile
     from harness.stacks.base import Bot
 
     profile = OneBotV11Profile()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from acceptance_fixtures.onebot_v11.codec import qq_ui_identity
+from acceptance_fixtures.platforms.onebot_v11.codec import qq_ui_identity
 from acceptance_fixtures.webui.view import Viewer, safe_media_name, store_named_media
 from acceptance_fixtures.world import ALICE, CAROL, MAIN_GROUP, QUOTE_MESSAGE_ID, World
 from harness.report.model import link_from
