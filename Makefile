@@ -13,6 +13,10 @@ FRAMEWORK2  ?= astrbot==4.14.6
 # is what the 4.14.6 handler lacks. Set FRAMEWORK3= (empty) to leave it out.
 FRAMEWORK3  ?= astrbot==4.28.2
 ADAPTER     ?= onebot-v11
+# A run is ADAPTER@MODE (one report per run: reports/<run>/onebot-v11@reverse-ws.json); --adapter $(ADAPTER) runs
+# every mode the framework offers (LangBot: reverse-ws, forward-ws; AstrBot: reverse-ws). The two frameworks
+# are compared in COMPARE_MODE, the one both offer.
+COMPARE_MODE ?= reverse-ws
 PYTEST_ARGS ?=
 RUN         ?= $(shell date -u +%Y%m%d-%H%M%S)
 STAMP       := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut -c1-12)
@@ -27,7 +31,7 @@ accept: setup
 	@echo "[make] acceptance of $(ADAPTER) on $(FRAMEWORK2), then on $(FRAMEWORK) (reports/latest)"
 	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
 	$(E2E) -m plugin_e2e --framework $(FRAMEWORK) --run-id $(RUN) $(call baseline,$(FRAMEWORK)) $(PYTEST_ARGS)
-	$(VENV)/bin/acceptance compare reports/$(RUN)/$(ADAPTER).json reports/$(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2)))/$(ADAPTER).json --out-dir reports/$(RUN)/compare
+	$(VENV)/bin/acceptance compare reports/$(RUN)/$(ADAPTER)@$(COMPARE_MODE).json reports/$(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2)))/$(ADAPTER)@$(COMPARE_MODE).json --out-dir reports/$(RUN)/compare
 	$(live_chat)
 	@echo "[make] reports: reports/latest/ (cross-framework comparison in reports/latest/compare/; AstrBot's live chat protocol in reports/$(RUN)-*/live-chat-protocol.md)"
 

@@ -1,11 +1,13 @@
-"""One adapter's acceptance run through the full plugin path, framework- and platform-neutral.
+"""One run (an adapter in one transport mode, ``adapter@mode``) through the full plugin path,
+framework- and platform-neutral.
 
 The stack (a started ``harness.stacks.Stack``) is shared by every adapter of the session; the
 platform profile (``acceptance_fixtures.platforms``) supplies the simulator. The run only *causes* things and
 records what it caused; every verdict comes later from the checker reading the evidence.
 
 Steps: create the bot with its probe processor -> start the simulator and wait for the adapter to
-connect -> inject every scenario of the platform, waiting for the probe's event each time -> send
+connect (for a mode in which the adapter dials the simulator, ``profile.adapter_dials``, the simulator
+starts first and the bot is created pointing at it) -> inject every scenario of the platform, waiting for the probe's event each time -> send
 the sweep trigger and wait for the probe's ``sweep complete`` -> record compatibility checks from
 code introspection -> mark every capability that nothing exercised as ``blocked`` with the reason.
 """
@@ -13,8 +15,6 @@ code introspection -> mark every capability that nothing exercised as ``blocked`
 from __future__ import annotations
 
 import asyncio
-import secrets
-import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -23,31 +23,14 @@ import aiohttp
 
 from harness.errors import HarnessError, StackError
 from harness.manifest import Manifest
+from harness.runs import EVENT_WAIT, UNDECLARED_WAIT, matches_event
 from harness.session import AcceptanceSession
 
-SWEEP_TRIGGER = "acceptance:sweep"
-EVENT_WAIT = 10.0
-UNDECLARED_WAIT = 1.5
 SWEEP_WAIT = 600.0
-CONNECT_WAIT = 30.0
+# re-exported: the adapter-live run and the latency bench use them
+from harness.bringup import CONNECT_WAIT, SWEEP_TRIGGER, free_port  # noqa: E402,F401  (re-exported)
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _matches(record: dict, match: dict[str, str]) -> bool:
-    if record.get("record") != "event":
-        return False
-    for path, value in match.items():
-        node: Any = record
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        if node is None or str(node) != value:
-            return False
-    return True
+_matches = matches_event  # the old name (harness.runs.matches_event)
 
 
 @dataclass
@@ -63,14 +46,24 @@ class AdapterRun:
     _sim: Any = None
     #: A started ``harness.ui.UIBrowser``: when given, the UI phase (harness/ui/phase.py) runs after the sweep.
     ui: Any = None
+    #: The transport mode (one of ``profile.modes(framework)``); empty: the platform's default mode.
+    mode: str = ""
 
     @property
     def probe_evidence(self):
         return self.session.evidence_dir / "probe.jsonl"
 
     @property
+    def name(self) -> str:
+        """The run name ``<manifest name>@<mode>``: every evidence record's ``adapter``, the report's name."""
+        from harness.runs import run_name
+
+        return run_name(self.manifest.name, self.mode)
+
+    @property
     def adapter(self) -> str:
-        return self.manifest.name
+        """What the evidence, the simulator's file, the logs and screenshots are keyed by: the run name."""
+        return self.name
 
     def _say(self, text: str) -> None:
         self.progress(f"[{self.adapter}] {text}")
@@ -78,9 +71,12 @@ class AdapterRun:
     async def run(self) -> None:
         """Run everything; a failure ends as an adapter-level ``blocked`` record with the reason."""
         from acceptance_fixtures.platforms import profile_for
+        from harness.runs import platform_modes
 
         writer = self.session.writer("harness")
-        profile = profile_for(self.adapter)
+        profile = profile_for(self.manifest.name)
+        if not self.mode:
+            self.mode = next(iter(platform_modes(profile, self.session.spec.name)), "default")
         if profile is None:
             writer.write("skip", adapter=self.adapter, status="blocked", capabilities=[],
                          reason=f"no simulated platform serves adapter {self.adapter!r} yet")
@@ -101,41 +97,15 @@ class AdapterRun:
         self._block_unexercised(writer, profile.title)
 
     async def _drive(self, profile, writer):
-        from acceptance_fixtures.simulator.server import SimulatorServer
+        from harness.bringup import bring_up
         from harness.stacks import EvidenceTail
 
-        framework = self.session.spec.name
-        token = secrets.token_urlsafe(24)
-        self.session.add_secrets(token, *self.stack.redactor.known)
-        self.stack.add_secrets(token)
-        sim_port = free_port()
-        sim_writer = self.session.writer(f"simulator-{self.adapter}")
-        probe_overrides = {
-            "evidence_path": str(self.probe_evidence.resolve()),
-            "sweep_trigger": SWEEP_TRIGGER,
-            "destructive": self.session.destructive,
-            "call_timeout": 20,
-        }
-        t0 = time.monotonic()
-        # The simulator's world is built before the bot so the probe can be told its targets.
-        from acceptance_fixtures.world import World
+        def keep(sim) -> None:  # stopped in run()'s finally, however the bring-up ends
+            self._sim = sim
 
-        world = World.default()
-        probe_overrides.update({
-            "world": profile.probe_world(world),
-            "media": profile.probe_media(f"http://127.0.0.1:{sim_port}/media", world),
-            "platform_action_params": profile.platform_action_params(world),
-        })
-        self.bot_id = await self.stack.create_bot(
-            self.adapter, profile.adapter_config(framework, token),
-            probe_config=self.stack.probe_config_for(self.adapter, probe_overrides, [token]), secrets=[token])
-        self.timings["create_bot"] = time.monotonic() - t0
-        sim = self._sim = SimulatorServer(profile.codec(framework, access_token=token, stack=self.stack, bot_id=self.bot_id),
-                                          world=world, writer=sim_writer, port=sim_port)
-        await sim.start()
-        writer.write("run", adapter=self.adapter, simulator=f"{profile.title} at {sim.base_url}",
-                     message=f"bot {self.bot_id} on {self.stack.framework} {self.stack.framework_version}")
-        await sim.wait_connected(timeout=CONNECT_WAIT)
+        up = await bring_up(self.session, self.stack, self.manifest, profile, mode=self.mode, run=self.name,
+                            evidence_path=self.probe_evidence, on_simulator=keep, timings=self.timings)
+        self.bot_id, sim, world = up.bot_id, up.sim, up.world
         self._say(f"adapter connected to the simulator at {sim.base_url}")
         if self.faults:
             await sim.set_faults(self.faults)
@@ -151,7 +121,7 @@ class AdapterRun:
                 # An event type the adapter does not declare may never come: wait briefly for it.
                 declared = injected.match.get("event.type") in self.manifest.events
                 try:
-                    await tail.wait_for(lambda r, m=injected.match: _matches(r, m), timeout=EVENT_WAIT if declared else UNDECLARED_WAIT,
+                    await tail.wait_for(lambda r, m=injected.match: _matches(r, m, self.name), timeout=EVENT_WAIT if declared else UNDECLARED_WAIT,
                                         what=f"the probe's event for {scenario.name}", stack=self.stack, interval=0.05,
                                         since=injected.t)
                     arrived += 1
@@ -165,7 +135,8 @@ class AdapterRun:
         t2 = time.monotonic()
         self._say("sweep: sending the trigger; the probe now calls every declared API and sends every component")
         await sim.inject_raw(profile.trigger_frame(world, SWEEP_TRIGGER))
-        done = await tail.wait_for(lambda r: r.get("record") == "finding" and r.get("message") == "sweep complete",
+        done = await tail.wait_for(lambda r: r.get("record") == "finding" and r.get("message") == "sweep complete"
+                                   and r.get("adapter") == self.name,
                                    timeout=SWEEP_WAIT, what="the probe's 'sweep complete'", stack=self.stack, interval=0.2)
         self.timings["sweep"] = time.monotonic() - t2
         self._say(f"sweep complete in {self.timings['sweep']:.1f}s: {done[0].get('sweep') or ''}")
@@ -205,7 +176,7 @@ class AdapterRun:
             return
         writer.write("skip", adapter=self.adapter, capabilities=["compat:listener_dispatch_order"], status="blocked",
                      reason="dispatch order is internal to the framework core and not observable from the probe plugin")
-        if self.adapter not in code:
+        if self.manifest.name not in code:
             reason = (f"{self.session.spec.name} adapters have no manifest to compare with their code; "
                       "the capability declaration is harness-side" if not code else "the adapter's code was not found")
             for cap in checks:
@@ -224,7 +195,8 @@ class AdapterRun:
         from harness.levels import Status
 
         result = check([self.manifest], self.session.evidence_files(), only_declared_adapters=True)
-        for v in result.adapters[0].verdicts if result.adapters else []:
+        mine = next((a for a in result.adapters if a.adapter == self.name), None)
+        for v in mine.verdicts if mine else []:
             if v.status is Status.UNTESTED:
                 what = "sweep step of the probe" if v.kind in ("api", "platform_api", "send") else "scenario"
                 writer.write("skip", adapter=self.adapter, capabilities=[v.id], status="blocked",

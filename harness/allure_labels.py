@@ -24,12 +24,9 @@ def session_redactor(config: pytest.Config) -> Any:
     """A ``Redactor`` knowing the acceptance session's secrets (only the generic rules when there is no session)."""
     from harness.evidence.redact import Redactor
 
-    try:
-        from harness.pytest_plugin import SESSION_KEY
+    from harness.session import SESSION_KEY
 
-        session = config.stash.get(SESSION_KEY, None)
-    except Exception:  # pragma: no cover - the plugin is not loaded
-        session = None
+    session = config.stash.get(SESSION_KEY, None)
     return Redactor(getattr(session, "_secrets", None) or (), fingerprint_key=getattr(session, "run_id", "") or "")
 
 

@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Iterable
 
 import yaml
 
+from harness.components import default_registry
+
 if TYPE_CHECKING:  # pragma: no cover
+    from harness.components import Registry
     from harness.manifest.model import Manifest
 
 KINDS = ("event", "api", "platform_api", "receive", "send", "compat")
@@ -112,18 +115,34 @@ class Catalogue:
         return self._cap(kind, name, declared)
 
 
-@lru_cache(maxsize=1)
-def load_catalogue() -> Catalogue:
-    text = resources.files("harness.data").joinpath("catalogue.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+def component_capabilities(kind: str, registry: "Registry", listed: dict[str, dict]) -> dict[str, dict]:
+    """``receive``/``send`` capabilities: one per registry type marked so, then what the catalogue lists
+    itself (``mixed``), in that order."""
+    out = {name: {"assertion": registry[name].assertions.get(kind, "")}
+           for name in (registry.receive if kind == "receive" else registry.send)}
+    for name, info in listed.items():
+        out[name] = {**out.get(name, {}), **info}
+    return out
+
+
+def build_catalogue(data: dict, registry: "Registry | None" = None) -> Catalogue:
+    """The catalogue from its data and the component registry (``harness/data/components.yaml``)."""
+    registry = registry or default_registry()
+    listed = data.get("components") or {}
     return Catalogue(
         events=data["events"],
         apis=data["apis"],
-        receive=data["components"]["receive"],
-        send=data["components"]["send"],
+        receive=component_capabilities("receive", registry, listed.get("receive") or {}),
+        send=component_capabilities("send", registry, listed.get("send") or {}),
         compat=data["compat"],
         common_event_namespaces=frozenset(data["common_event_namespaces"]),
     )
+
+
+@lru_cache(maxsize=1)
+def load_catalogue() -> Catalogue:
+    text = resources.files("harness.data").joinpath("catalogue.yaml").read_text(encoding="utf-8")
+    return build_catalogue(yaml.safe_load(text))
 
 
 def sort_capabilities(caps: Iterable[Capability]) -> list[Capability]:

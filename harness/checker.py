@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from harness.capabilities import INBOUND_KINDS, KINDS, OUTBOUND_KINDS, load_catalogue
+from harness.components import default_registry
 from harness.evidence.reader import ReadResult, iter_records, ref_text
 from harness.fidelity import compare_components, component_problems
 from harness.levels import COMPLETING_LEVELS, Level, Status, strength
@@ -25,7 +26,8 @@ from harness.evidence.writer import now_iso as iso_of
 
 #: Evidence references kept per verdict; the rest is counted in ``detail["observations"]``.
 MAX_CITED = 12
-COMMON_COMPONENTS = frozenset({"Source", "Plain", "At", "AtAll", "Image", "Voice", "File", "Quote", "Face", "Forward", "Unknown"})
+#: The common EBA component types (harness/data/components.yaml); any other type in a chain is platform-native.
+COMMON_COMPONENTS = default_registry().common
 
 
 @dataclass(slots=True)
@@ -523,10 +525,21 @@ def _check(manifests: list[Manifest], evidence: Iterable[str | Path], *, strict:
            only_declared_adapters: bool) -> CheckResult:
     buckets, read = collect(evidence, strict=strict)
     by_name = {m.name: m for m in manifests}
-    names = list(by_name)
+    # A run is ``<manifest name>@<mode>`` (harness/runs.py): its bucket is judged against the manifest
+    # and reported under the run name; a manifest without run buckets is judged under its own name.
+    runs_of: dict[str, list[str]] = defaultdict(list)
+    for n in buckets:
+        base, sep, mode = n.partition("@")
+        if sep and mode and base in by_name:
+            runs_of[base].append(n)
+    names: list[tuple[str, str]] = []
+    for m in by_name:
+        if m in buckets or not runs_of.get(m):
+            names.append((m, m))
+        names += [(r, m) for r in runs_of.get(m, ())]
     if not only_declared_adapters:
-        names += sorted(n for n in buckets if n and n not in by_name)
-    results = [check_adapter(n, by_name.get(n), buckets.get(n), read.files) for n in names]
+        names += [(n, n) for n in sorted(n for n in buckets if n and n not in by_name and n.partition("@")[0] not in runs_of)]
+    results = [check_adapter(n, by_name.get(m), buckets.get(n), read.files) for n, m in names]
     for res in results:
         res.evidence_files = list(read.files)
     problems = [str(p) for p in read.problems] + [str(p) for m in manifests for p in m.problems]

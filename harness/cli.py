@@ -3,7 +3,7 @@
 Examples::
 
     acceptance manifests --framework langbot==4.11.2 --format json
-    acceptance check runs/<run>/evidence --adapter onebot-v11
+    acceptance check runs/<run>/evidence --adapter <adapter>
     acceptance report runs/<run>/evidence --report-dir reports
     acceptance drift --framework langbot==4.11.2 --manifest-dir my-manifests/
 """
@@ -42,7 +42,8 @@ FRAMEWORK = click.option("--framework", default="langbot", show_default=True, me
 MANIFEST_DIR = click.option("--manifest-dir", type=click.Path(path_type=Path), default=None,
                             help="Read manifests from this folder instead of the installed release.")
 ADAPTER = click.option("--adapter", "adapters", multiple=True, metavar="NAME",
-                       help="Only this adapter (manifest name or folder name); repeatable.")
+                       help="Only this adapter (manifest name or folder name: every mode), or one run "
+                            "(<adapter>@<mode>); repeatable.")
 DEFAULT_REPORT = Path("reports/latest")
 EVIDENCE = click.argument("evidence", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -103,8 +104,26 @@ def _manifests(framework: str, manifest_dir: Path | None, adapters: tuple[str, .
     from harness.frameworks.manifests import load_manifests
     from harness.manifest import select
 
+    from harness.runs import manifest_name
+
     manifests, spec = load_manifests(framework, manifest_dir)
-    return select(manifests, adapters), spec
+    chosen = select(manifests, list(dict.fromkeys(manifest_name(a) for a in adapters)))
+    return list({m.name: m for m in chosen}.values()), spec
+
+
+def _selected(name: str, adapters: tuple[str, ...], by_name: dict | None = None) -> bool:
+    """Whether a result/report named ``name`` (``adapter@mode`` or a plain adapter) is among the selectors."""
+    from harness.runs import split_run
+
+    if not adapters:
+        return True
+    base, mode = split_run(name)
+    for sel in adapters:
+        s_base, s_mode = split_run(sel)
+        if s_base == base or (by_name and by_name.get(base) is not None and s_base == Path(by_name[base].path).parent.name):
+            if s_mode is None or s_mode == mode:
+                return True
+    return False
 
 
 def _warn_problems(problems: list[str]) -> None:
@@ -158,6 +177,9 @@ def _run_check(evidence: tuple[Path, ...], framework: str, manifest_dir: Path | 
     found, _ = _manifests(framework, manifest_dir, adapters)
     started = time.perf_counter()
     result = check(found, evidence, strict=strict, only_declared_adapters=bool(adapters))
+    if any("@" in a for a in adapters):  # one run of an adapter asked for: leave its other modes out
+        by_name = {m.name: m for m in found}
+        result.adapters = [a for a in result.adapters if _selected(a.adapter, adapters, by_name)]
     if not result.files:
         raise InputError("no evidence files (*.jsonl) found", path=", ".join(map(str, evidence)),
                          hint="point at the run's evidence folder, e.g. runs/<run-id>/evidence")
@@ -195,7 +217,7 @@ def _summary_table(result) -> Table:
 def check(evidence, framework, manifest_dir, adapters, fmt, strict, fail_on) -> None:
     """Judge evidence files (or folders of *.jsonl) against the manifests and print the verdicts.
 
-    Example: acceptance check runs/latest/evidence --adapter onebot-v11
+    Example: acceptance check runs/latest/evidence --adapter <adapter>
     """
     from harness.report.model import adapter_dict
 
@@ -316,13 +338,14 @@ def _results_for_drift(found, evidence, report_path, framework, manifest_dir, ad
     folder = Path(report_path)
     if folder != DEFAULT_REPORT and not folder.is_dir():
         raise InputError("report folder not found", path=folder, field="--report")
-    results = _reports_in(folder, by_name, spec)
+    results = [r for r in _reports_in(folder, by_name, spec) if _selected(r.adapter, adapters, by_name)]
     if not results and folder == DEFAULT_REPORT:
         # reports/latest is whichever run wrote last (in `make test`, another framework's): take the newest
         # run folder that holds this release's reports instead, and say so.
         for candidate in sorted((p for p in folder.parent.iterdir() if p.is_dir() and p.name not in ("baseline", "latest")),
                                 key=lambda p: p.stat().st_mtime, reverse=True) if folder.parent.is_dir() else []:
-            results = _reports_in(candidate, by_name, spec, skip_unreadable=True)
+            results = [r for r in _reports_in(candidate, by_name, spec, skip_unreadable=True)
+                       if _selected(r.adapter, adapters, by_name)]
             if results:
                 folder = candidate
                 break
@@ -339,6 +362,7 @@ def _reports_in(folder: Path, by_name: dict, spec, *, skip_unreadable: bool = Fa
     """The per-adapter reports in ``folder`` that belong to ``spec`` (framework, and version when recorded)."""
     from harness import drift as d
     from harness.json_input import load_json_input, read_json
+    from harness.runs import manifest_name
     from harness.verdicts import adapter_from_dict
 
     results = []
@@ -349,7 +373,8 @@ def _reports_in(folder: Path, by_name: dict, spec, *, skip_unreadable: bool = Fa
             if skip_unreadable:
                 continue
             raise
-        if not isinstance(data, dict) or data.get("schema") != "acceptance-report/1" or data.get("adapter") not in by_name:
+        if not isinstance(data, dict) or data.get("schema") != "acceptance-report/1" \
+                or manifest_name(str(data.get("adapter"))) not in by_name:
             continue  # the matrix, a comparison, another adapter's report
         try:
             data = load_json_input(path, "report")
@@ -361,7 +386,8 @@ def _reports_in(folder: Path, by_name: dict, spec, *, skip_unreadable: bool = Fa
             continue  # a report of another framework's adapter of the same name
         if data.get("framework_version") and spec.env is None and data["framework_version"] != spec.version:
             continue  # another release of the same framework
-        results.append(d.reproject(adapter_from_dict(data), by_name[data["adapter"]]))
+        # a run (adapter@mode) is judged against its adapter's manifest, under the run name
+        results.append(d.reproject(adapter_from_dict(data), by_name[manifest_name(data["adapter"])]))
     return results
 
 
@@ -416,7 +442,7 @@ def setup(framework: str) -> None:
 def compare(report_a: Path, report_b: Path, out_dir: Path, name: str | None) -> None:
     """Compare two per-adapter JSON reports side by side (Markdown, HTML, JSON).
 
-    Example: acceptance compare reports/<run-a>/onebot-v11.json reports/<run-b>/onebot-v11.json
+    Example: acceptance compare reports/<run-a>/onebot-v11@reverse-ws.json reports/<run-b>/onebot-v11@reverse-ws.json
     """
     from harness.report.compare import write_comparison
 
@@ -437,7 +463,7 @@ def simulate(adapter: str, framework: str, port: int, destructive: bool, duratio
     """Start the framework, a bot with the probe and the simulated platform with its web UI; print the URL
     to open and run until Ctrl-C (then stop everything cleanly and write this session's reports).
 
-    Example: acceptance simulate onebot-v11
+    Example: acceptance simulate <adapter>
     """
     import asyncio
 

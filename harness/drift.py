@@ -2,6 +2,9 @@
 
 Every difference is discovered by comparison; nothing here knows what any adapter is expected to
 differ in. Exit codes (CLI): 0 clean, 1 drift, 2 bad input.
+
+Results, reports and baseline entries are per run (``<adapter>@<mode>``, harness/runs.py): a run's
+report is compared with ``<baseline-dir>/<adapter>@<mode>.json``, capability by capability.
 """
 
 from __future__ import annotations
@@ -98,7 +101,8 @@ def baseline_summary(res: AdapterResult) -> dict[str, Any]:
 
 
 def load_baseline(baseline_dir: Path, adapter: str) -> dict[str, dict] | None:
-    """``{capability id: {"level", "status"}}`` committed for an adapter, or None."""
+    """``{capability id: {"level", "status"}}`` committed for a run (``adapter`` is the run name,
+    ``onebot-v11@reverse-ws``: the file ``<baseline_dir>/onebot-v11@reverse-ws.json``), or None."""
     from harness.json_input import load_json_input
 
     path = Path(baseline_dir) / f"{adapter}.json"
@@ -121,7 +125,7 @@ def regression(cur, old: dict) -> tuple[str, str] | None:
 
 
 def evidence_vs_baseline(results: list[AdapterResult], baseline_dir: Path) -> list[Finding]:
-    """(c) a capability whose level or status dropped below the committed baseline."""
+    """(c) a capability whose level or status dropped below the committed baseline entry of the same run."""
     out: list[Finding] = []
     for res in results:
         base = load_baseline(baseline_dir, res.adapter)

@@ -3,14 +3,19 @@
 An expected component lists only what must hold: ``{"type": "Plain", "text": "a  b\\nc"}`` demands
 the exact text (spaces and newlines included); the value ``"*"`` demands a present, non-empty field
 (``{"type": "Source", "id": "*"}``). Component order must match. A leading ``Source`` that the
-expectation does not mention is ignored, because every received message carries one.
+expectation does not mention is ignored, because every received message carries one (the registry's
+*envelope* types, ``harness/data/components.yaml``: message metadata carried as a component).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from harness.components import default_registry
+
 PRESENT = "*"
+#: Component types that are message metadata (Source): ignored when leading and not expected.
+ENVELOPE = default_registry().envelope
 
 
 def _same(expected: Any, observed: Any) -> bool:
@@ -34,8 +39,8 @@ def component_problems(expected: list[dict], observed: list[dict] | None) -> lis
     concerns no single type (``None``: only the whole chain, i.e. a mixed-chain verdict, fails on it).
     """
     observed = list(observed or [])
-    if observed and observed[0].get("type") == "Source" and not any(c.get("type") == "Source" for c in expected):
-        observed = [c for c in observed if c.get("type") != "Source"]
+    if observed and observed[0].get("type") in ENVELOPE and not any(c.get("type") in ENVELOPE for c in expected):
+        observed = [c for c in observed if c.get("type") not in ENVELOPE]
     if expected == observed:  # the usual case: exactly what was expected
         return []
     exp_types = [c.get("type") for c in expected]

@@ -1,7 +1,7 @@
 """JSON files the harness reads back (per-adapter reports, baselines): bounded, parsed and validated
 against their JSON Schema before use, so a wrong type is a ``file field`` message, never a crash.
 
-    >>> load_json_input("reports/latest/onebot-v11.json", "report")  # doctest: +SKIP
+    >>> load_json_input("reports/latest/<adapter>.json", "report")  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -1,13 +1,18 @@
 """The pytest plugin (entry point ``pytest11: acceptance``).
 
 Options live in the ``acceptance`` group; a per-run :class:`AcceptanceSession` is built in
-``pytest_configure``, kept under a ``StashKey`` and written out as reports at session end.
-Tests that take the ``capability`` fixture get one test id per declared capability of every
-selected adapter, e.g. ``test_capability[onebot-v11::event:message.received]``.
+``pytest_configure``, kept under a ``StashKey`` and written out as reports at session end. The
+fixtures of the full path (``framework_stack``, ``adapter_runs``, ``browser_status``, ``ui_browser``:
+``harness/pytest_fixtures.py``) are registered here too, so the shipped suite runs from any project,
+with no ini of its own::
 
-Example::
+    pytest --pyargs harness.suite -m plugin_e2e --adapter <adapter> --report-dir /abs/reports
 
-    pytest -m plugin_e2e --adapter onebot-v11 --report-dir reports
+A run is one adapter in one transport mode, ``adapter@mode`` (``harness/runs.py``). Tests that take
+the ``capability`` fixture get one test id per declared capability of every selected run, e.g.
+``test_capability[<adapter>@<mode>::event:message.received]``; ``run_spec`` and ``manifest``
+give one test per run. ``--adapter <adapter>`` selects every mode the platform offers on the
+framework, ``--adapter <adapter>@<mode>`` (or ``--mode <mode>``) one.
 """
 
 from __future__ import annotations
@@ -17,9 +22,7 @@ from pathlib import Path
 import pytest
 
 from harness.levels import MARKERS
-from harness.session import AcceptanceSession, new_run_id
-
-SESSION_KEY = pytest.StashKey[AcceptanceSession]()
+from harness.session import SESSION_KEY, AcceptanceSession, new_run_id  # SESSION_KEY: re-exported
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -28,7 +31,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="framework under test: NAME, NAME==VERSION or NAME@/path/to/venv (default: langbot, pinned)")
     group.addoption("--manifest-dir", default=None, metavar="DIR", help="read manifests from DIR instead of the release")
     group.addoption("--adapter", action="append", default=[], metavar="NAME",
-                    help="adapter to accept (manifest name); repeatable; default: all")
+                    help="adapter to accept (manifest name: every transport mode; NAME@MODE: that mode); "
+                         "repeatable; default: all")
+    group.addoption("--mode", action="append", default=[], metavar="MODE",
+                    help="only these transport modes (e.g. reverse-ws); repeatable; default: every mode offered")
     group.addoption("--evidence-dir", default=None, metavar="DIR", help="evidence folder (default: runs/<run-id>/evidence)")
     group.addoption("--report-dir", default="reports", metavar="DIR", help="report root; reports go to DIR/<run-id>/ (default: reports)")
     group.addoption("--run-id", default=None, help="run id (default: UTC timestamp)")
@@ -42,6 +48,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+    from harness import pytest_fixtures
+
+    if not config.pluginmanager.is_registered(pytest_fixtures):
+        config.pluginmanager.register(pytest_fixtures, "acceptance-fixtures")
     if hasattr(config, "workerinput"):  # xdist worker: the controller owns the run
         return
     run_id = config.getoption("--run-id") or new_run_id()
@@ -50,12 +60,16 @@ def pytest_configure(config: pytest.Config) -> None:
         framework=config.getoption("--framework"),
         manifest_dir=Path(config.getoption("--manifest-dir")) if config.getoption("--manifest-dir") else None,
         adapters=list(config.getoption("--adapter")),
+        modes=list(config.getoption("--mode")),
         run_id=run_id,
         evidence_dir=Path(evidence) if evidence else Path("runs") / run_id / "evidence",
         report_dir=Path(config.getoption("--report-dir")),
         destructive=config.getoption("--destructive"),
         baseline_dir=Path(config.getoption("--baseline")) if config.getoption("--baseline") else None,
     )
+    from acceptance_fixtures.platforms import profile_for
+
+    session.profile_for = profile_for  # which transport modes each adapter runs in
     config.stash[SESSION_KEY] = session
 
 
@@ -70,7 +84,7 @@ def _session(config: pytest.Config) -> AcceptanceSession:
 def acceptance(request: pytest.FixtureRequest) -> AcceptanceSession:
     """The run: options, run id, evidence folder, manifests, writers.
 
-    Example: ``acceptance.writer("harness").write("finding", adapter="onebot-v11", message="...")``
+    Example: ``acceptance.writer("harness").write("finding", adapter="<adapter>", message="...")``
     """
     return _session(request.config)
 
@@ -82,39 +96,65 @@ def evidence_writer(acceptance: AcceptanceSession):
 
 
 @pytest.fixture
-def manifest(request: pytest.FixtureRequest):
-    """The manifest of the adapter under test (tests are parametrized per selected adapter)."""
+def run_spec(request: pytest.FixtureRequest):
+    """The run under test (``harness.runs.RunSpec``: ``.manifest``, ``.mode``, ``.name`` = ``adapter@mode``);
+    tests are parametrized per selected run: ``test_x[<adapter>@<mode>]``."""
     return request.param
 
 
 @pytest.fixture
+def manifest(request: pytest.FixtureRequest):
+    """The manifest of the adapter under test (tests are parametrized per selected run; with ``run_spec``
+    too, its manifest)."""
+    if hasattr(request, "param"):
+        return request.param
+    return request.getfixturevalue("run_spec").manifest
+
+
+@pytest.fixture
 def capability(request: pytest.FixtureRequest):
-    """``(manifest, Capability)`` for one declared capability of one selected adapter."""
+    """``(RunSpec, Capability)`` for one declared capability of one selected run."""
     return request.param
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     wants_cap = "capability" in metafunc.fixturenames
-    wants_manifest = "manifest" in metafunc.fixturenames and not wants_cap
-    if not (wants_cap or wants_manifest):
+    wants_run = "run_spec" in metafunc.fixturenames and not wants_cap
+    wants_manifest = "manifest" in metafunc.fixturenames and not (wants_cap or wants_run)
+    if not (wants_cap or wants_run or wants_manifest):
         return
     session = _session(metafunc.config)
     from harness.capabilities import load_catalogue
     from harness.errors import HarnessError
 
     try:
-        manifests = session.manifests()
+        runs = session.runs()
     except HarnessError as exc:
         raise pytest.UsageError(f"acceptance: cannot load manifests: {exc}") from None
+    if wants_run:
+        metafunc.parametrize("run_spec", runs, ids=[r.name for r in runs], indirect=True)
+        return
     if wants_manifest:
-        metafunc.parametrize("manifest", manifests, ids=[m.name for m in manifests], indirect=True)
+        metafunc.parametrize("manifest", [r.manifest for r in runs], ids=[r.name for r in runs], indirect=True)
         return
     params, ids = [], []
-    for m in manifests:
-        for cap in load_catalogue().for_manifest(m):
-            params.append((m, cap))
-            ids.append(f"{m.name}::{cap.id}")
+    for r in runs:
+        for cap in load_catalogue().for_manifest(r.manifest):
+            params.append((r, cap))
+            ids.append(f"{r.name}::{cap.id}")
     metafunc.parametrize("capability", params, ids=ids, indirect=True)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Say which transport modes run per adapter (a mode the framework's binding lacks has no run)."""
+    acc = session.config.stash.get(SESSION_KEY, None)
+    if acc is None or acc._runs is None or not acc.run_notes:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    for adapter, note in acc.run_notes.items():
+        reporter.write_line(f"acceptance: {adapter} on {acc.framework}: modes {note}")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -122,6 +162,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if session is None:
         return None
     adapters = ", ".join(session.adapters) or "all"
+    if session.modes:
+        adapters += f" (modes {', '.join(session.modes)})"
     return [f"acceptance: framework {session.framework}, adapters {adapters}, run {session.run_id}",
             f"acceptance: evidence {session.evidence_dir}, reports {session.report_dir}/{session.run_id}"]
 
@@ -176,9 +218,9 @@ def _terminal_text(text: object, redactor, limit: int = 2000) -> str:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    error = config.stash.get(_REPORT_ERROR, None)
     from harness.allure_labels import session_redactor
 
-    error = config.stash.get(_REPORT_ERROR, None)
     redactor = session_redactor(config)
     scanned = config.stash.get(_SECRET_SCAN, None)
     if scanned is not None:

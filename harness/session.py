@@ -5,7 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
+import pytest
+
+from harness.errors import HarnessError
 from harness.evidence import EvidenceWriter, FileSink
 from harness.manifest import Manifest
 
@@ -26,11 +30,17 @@ class AcceptanceSession:
     report_dir: Path = Path("reports")
     destructive: bool = False
     baseline_dir: Path | None = None
+    #: ``--mode``: only these transport modes (default: every mode the platform offers on the framework)
+    modes: list[str] = field(default_factory=list)
     _manifests: list[Manifest] | None = None
     _writers: dict[str, EvidenceWriter] = field(default_factory=dict)
     _secrets: set[str] = field(default_factory=set)
-    logs: dict[str, dict[str, str]] = field(default_factory=dict)  # adapter -> log name -> text
-    screenshots: dict[str, list[str]] = field(default_factory=dict)
+    logs: dict[str, dict[str, str]] = field(default_factory=dict)  # run name -> log name -> text
+    screenshots: dict[str, list[str]] = field(default_factory=dict)  # run name -> screenshot paths
+    #: ``acceptance_fixtures.platforms.profile_for`` (set by the pytest plugin; the session sits below the platforms)
+    profile_for: Callable[[str], Any] | None = None
+    _runs: list | None = None
+    run_notes: dict[str, str] = field(default_factory=dict)  # manifest name -> which modes run (or why none)
 
     @property
     def spec(self):
@@ -44,9 +54,34 @@ class AcceptanceSession:
             from harness.frameworks.manifests import load_manifests
             from harness.manifest import select
 
+            from harness.runs import manifest_name
+
             found, _ = load_manifests(self.framework, self.manifest_dir)
-            self._manifests = select(found, self.adapters)
+            chosen = select(found, list(dict.fromkeys(manifest_name(a) for a in self.adapters)))
+            self._manifests = list({m.name: m for m in chosen}.values())
         return self._manifests
+
+    def runs(self):
+        """The selected runs (``harness.runs.RunSpec``: manifest x transport mode), default mode first.
+
+        ``--adapter onebot-v11`` selects every mode the platform offers on the framework,
+        ``--adapter onebot-v11@forward-ws`` that one; a mode the framework's binding lacks has no run
+        (``run_notes`` says so)."""
+        if self._runs is None:
+            from harness.runs import select_runs
+
+            if self.profile_for is None:
+                raise HarnessError("the session has no platform registry to read transport modes from (profile_for)")
+            self._runs, self.run_notes = select_runs(self.manifests(), self.spec.name, list(self.adapters), list(self.modes),
+                                                     self.profile_for)
+        return self._runs
+
+    def run(self, name: str):
+        """The selected run named ``name`` (``adapter@mode``)."""
+        for r in self.runs():
+            if r.name == name:
+                return r
+        raise KeyError(name)
 
     def manifest(self, name: str) -> Manifest:
         from harness.manifest import select
@@ -92,8 +127,16 @@ class AcceptanceSession:
         from harness.report import write_reports
 
         result = check(self.manifests(), files, only_declared_adapters=True)
+        if self._runs is not None:  # a selected adapter@mode with no evidence yet: no report for other modes
+            selected = {r.name for r in self._runs}
+            result.adapters = [a for a in result.adapters if a.adapter in selected or "@" in a.adapter] or result.adapters
         for res in result.adapters:
             res.logs.update(self.logs.get(res.adapter, {}))
             res.screenshots += self.screenshots.get(res.adapter, [])
         self.last_result = result
         return write_reports(result, self.report_dir, self.run_id, redactor=Redactor(self._secrets, fingerprint_key=self.run_id))
+
+
+#: Where the pytest plugin keeps the session (``config.stash[SESSION_KEY]``); defined here, below the
+#: plugin, so the modules the plugin uses (e.g. ``harness.allure_labels``) find it without importing the plugin.
+SESSION_KEY = pytest.StashKey[AcceptanceSession]()

@@ -7,7 +7,7 @@ for sure: the ``stop`` command first, then SIGTERM and SIGKILL to its own proces
 
     driver = AdapterDriver(spec, log_path=tmp / "driver.log")
     await driver.start()
-    await driver.request("start", adapter="onebot-v11", config={...}, evidence={...}, timeout=60)
+    await driver.request("start", adapter=adapter, config=target.adapter_config(mode, token, codec), evidence={...}, timeout=60)
     hit = await driver.wait_event(lambda ev: ev.get("message_id") == "901", timeout=10)
     await driver.stop()
 """

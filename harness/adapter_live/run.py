@@ -10,7 +10,7 @@ usual, the driver ``event`` / ``api_call`` / ``check`` records (producer ``adapt
 verdict comes from the checker, which rates this observer ``adapter-live`` and never higher.
 
     session = AcceptanceSession(evidence_dir=tmp / "evidence", run_id="live-1", destructive=True)
-    run = AdapterLiveRun(session, session.manifest("onebot-v11"))
+    run = AdapterLiveRun(session, session.manifest(adapter))
     await run.run()
     result = check([run.manifest], session.evidence_files(), only_declared_adapters=True)
 """

@@ -401,7 +401,7 @@ class EvidenceWriter:
     """Builds, redacts and writes evidence records with the run's provenance filled in.
 
     >>> w = EvidenceWriter(MemorySink(), run_id="r1", framework="langbot", framework_version="4.11.2")
-    >>> rec = w.write("finding", adapter="onebot-v11", message="hello")
+    >>> rec = w.write("finding", adapter="demo-adapter", message="hello")
     >>> rec["record"], rec["run_id"]
     ('finding', 'r1')
     """

@@ -18,8 +18,9 @@ class FrameworkInfo:
     python: str
     #: Folder of adapter manifests inside the installed package, relative to site-packages.
     manifest_subdir: str | None
-    #: Harness-side declaration folder (frameworks without manifests), relative to harness/data.
-    declarations: str | None = None
+    #: True for frameworks without adapter manifests: each registered platform's binding for the
+    #: framework supplies a harness-side declaration (``Platform.declaration(framework)``).
+    declarations: bool = False
     #: Releases that need another Python than ``python``: ``(first_version, python)`` pairs, ascending.
     python_from: tuple[tuple[str, str], ...] = ()
 
@@ -39,7 +40,7 @@ def _version_key(version: str) -> tuple[int, ...]:
 FRAMEWORKS: dict[str, FrameworkInfo] = {
     "langbot": FrameworkInfo("langbot", "langbot", "4.11.2", "3.11", "langbot/pkg/platform/adapters"),
     # 4.14.6 is the last release on Python 3.11; later ones need 3.12 (e.g. astrbot==4.28.2).
-    "astrbot": FrameworkInfo("astrbot", "astrbot", "4.14.6", "3.11", None, "declarations/astrbot",
+    "astrbot": FrameworkInfo("astrbot", "astrbot", "4.14.6", "3.11", None, declarations=True,
                              python_from=(("4.15", "3.12"),)),
 }
 

@@ -1,6 +1,6 @@
 """Side-by-side comparison of two per-adapter reports (any two: two frameworks, two releases, two runs).
 
-    acceptance compare reports/<run-a>/onebot-v11.json reports/<run-b>/onebot-v11.json --out-dir reports/compare
+    acceptance compare reports/<run-a>/<adapter>@<mode>.json reports/<run-b>/<adapter>@<mode>.json --out-dir reports/compare
 
 Two parts, both computed from the reports and the evidence they cite, never from expectations:
 

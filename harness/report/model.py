@@ -179,8 +179,9 @@ def screenshot_list(detail: dict) -> list[str]:
 # ---- file names and links ---------------------------------------------------------------------------------------
 
 def safe_name(name: str) -> str:
-    """A file name made of ``[A-Za-z0-9_.-]`` only (what the writer names per-adapter reports by)."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "unnamed"
+    """A file name made of ``[A-Za-z0-9_.@-]`` only (what the writer names per-run reports by; ``@`` is kept,
+    since a run is ``<adapter>@<mode>``: ``onebot-v11@reverse-ws.json``)."""
+    return re.sub(r"[^A-Za-z0-9_.@-]+", "_", name) or "unnamed"
 
 
 #: whitespace, C0/C1 controls and invisible format characters, removed before a link's scheme is judged
@@ -236,4 +237,4 @@ def link_from(base: str | Path | None, path: str) -> str | None:
 
 def report_href(adapter: str) -> str:
     """The link from the matrix to an adapter's HTML report (the writer's file name, URL-quoted)."""
-    return quote(safe_name(adapter), safe="-._~") + ".html"
+    return quote(safe_name(adapter), safe="-._~@") + ".html"

@@ -1,7 +1,7 @@
 """AstrBot stack: one headless AstrBot (core + dashboard API) with the probe plugin, in one work folder.
 
     async with AstrBotStack("astrbot==4.14.6", tmp_path / "stack") as stack:
-        pid = await stack.create_bot("onebot-v11", {"type": "aiocqhttp", "ws_reverse_host": "127.0.0.1", ...})
+        pid = await stack.create_bot(adapter, platform.adapter_config("astrbot", token))
         ...   # connect the simulated platform to the adapter, read stack.evidence_path
 
 Work folder layout::
@@ -94,6 +94,7 @@ class AstrBotStack(Stack):
         probe_source: Path = PROBE_SOURCE,
         progress: Callable[[str], None] | None = _say,
         extra_env: Mapping[str, str] | None = None,
+        egress: Any = None,  # harness.egress.EgressPlan: the run's redirects for the framework's processes
     ) -> None:
         super().__init__(workdir, timeouts)
         self.spec = FrameworkSpec.parse(spec) if isinstance(spec, str) else spec
@@ -106,6 +107,7 @@ class AstrBotStack(Stack):
         self.probe_source = Path(probe_source)
         self.progress = progress or (lambda _msg: None)
         self.extra_env = dict(extra_env or {})
+        self.egress = egress
 
         self.root = self.workdir / "root"
         self.log_dir = self.workdir / "logs"
@@ -148,7 +150,7 @@ class AstrBotStack(Stack):
         env["ASTRBOT_DISABLE_METRICS"] = "1"  # no usage statistics upload (closed network)
         env["PATH"] = f"{self.env_dir}/bin:" + env.get("PATH", "/usr/bin:/bin")
         env.update(self.extra_env)
-        return env
+        return self.with_run_env(env)  # the run's process_extra_env and egress plan (harness/stacks/base.py)
 
     def _placeholder_dashboard(self) -> None:
         """An empty web UI bundle whose version matches the release: AstrBot then skips the download."""
@@ -259,10 +261,9 @@ class AstrBotStack(Stack):
 
     def manifest(self, adapter: str):
         """The harness's declaration (harness.manifest.Manifest) for ``adapter``, or None."""
-        from harness.frameworks.manifests import manifest_root
-        from harness.manifest import load_manifest_dir
+        from harness.frameworks.manifests import framework_manifests
 
-        for m in load_manifest_dir(manifest_root(self.spec)):
+        for m in framework_manifests(self.spec):
             if m.name == adapter:
                 return m
         return None

@@ -5,7 +5,8 @@ AstrBot loads plugins from ``data/plugins/<folder>/main.py`` at start (module pa
 sources, the framework-neutral probe modules of the LangBot probe (``config.py``, ``recorder.py``,
 ``jsonsafe.py``) and the harness's standard-library evidence modules (``writer.py``, ``redact.py``)
 into the plugin folder's ``acceptance_probe`` package, so the probe writes records with exactly the
-harness's writer and redaction while the source tree holds no copy.
+harness's writer and redaction while the source tree holds no copy. The component registry
+(harness/data/components.yaml with the platforms' kinds) goes in as ``acceptance_probe/components.json``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import yaml
 
 import harness
+from harness.components import write_probe_registry
 from harness.errors import StackError
 
 REPO_ROOT = Path(harness.__file__).resolve().parent.parent
@@ -55,4 +57,5 @@ def install_probe(astrbot_root: Path, *, source: Path = PROBE_SOURCE) -> Path:
     evidence_src = Path(harness.__file__).resolve().parent / "evidence"
     for module in EVIDENCE_MODULES:
         shutil.copy2(evidence_src / module, target / LIB_PACKAGE / module)
+    write_probe_registry(target / LIB_PACKAGE)
     return target

@@ -13,11 +13,14 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Mapping, TypeVar
 
 from harness.errors import StackError
 from harness.evidence.redact import Redactor
 from harness.stacks.process import ManagedProcess
+
+if TYPE_CHECKING:
+    from harness.egress.plan import EgressPlan
 
 T = TypeVar("T")
 
@@ -61,6 +64,20 @@ class Stack(abc.ABC):
         self.redactor = Redactor()
         self.timings: dict[str, float] = {}
         self.bots: dict[str, Bot] = {}
+        #: The run's egress plan for the framework's processes (harness.egress), set before ``start``.
+        self.egress: "EgressPlan | None" = None
+        #: Extra environment for every process the stack starts (set over the stack's own, before ``start``).
+        self.process_extra_env: dict[str, str] = {}
+
+    # ---- process environment ----
+
+    def with_run_env(self, env: Mapping[str, str]) -> dict[str, str]:
+        """``env`` plus what the run hands every framework process: ``process_extra_env``, then the egress
+        plan (the harness's start-up hook first on ``PYTHONPATH`` and the plan variable). Unchanged without them."""
+        out = {**env, **self.process_extra_env}
+        if self.egress is not None:
+            out.update(self.egress.env(out))
+        return out
 
     # ---- lifecycle ----
 

@@ -1,7 +1,7 @@
 """LangBot stack: plugin runtime + LangBot core + admin + the probe plugin, in one work folder.
 
     async with LangBotStack("langbot==4.11.2", tmp_path / "stack") as stack:
-        bot = await stack.create_bot("onebot-v11", {"connection_mode": "reverse_ws", "access-token": tok})
+        bot = await stack.create_bot(adapter, platform.adapter_config("langbot", token))
         ...   # connect the simulated platform, read stack.evidence_path
 
 Work folder layout::
@@ -67,6 +67,7 @@ class LangBotStack(Stack):
         probe_source: Path = PROBE_SOURCE,
         progress: Callable[[str], None] | None = _say,
         extra_env: Mapping[str, str] | None = None,
+        egress: Any = None,  # harness.egress.EgressPlan: the run's redirects for the framework's processes
     ) -> None:
         super().__init__(workdir, timeouts)
         self.spec = FrameworkSpec.parse(spec) if isinstance(spec, str) else spec
@@ -81,6 +82,7 @@ class LangBotStack(Stack):
         self.probe_source = Path(probe_source)
         self.progress = progress or (lambda _msg: None)
         self.extra_env = dict(extra_env or {})
+        self.egress = egress
 
         self.langbot_dir = self.workdir / "langbot"
         self.runtime_dir = self.workdir / "runtime"
@@ -128,7 +130,7 @@ class LangBotStack(Stack):
         env[CONTROL_TOKEN_ENV] = self.control_token
         env["PATH"] = f"{self.env_dir}/bin:" + env.get("PATH", "/usr/bin:/bin")
         env.update(self.extra_env)
-        return env
+        return self.with_run_env(env)  # the run's process_extra_env and egress plan (harness/stacks/base.py)
 
     async def start(self) -> None:
         if self._started:

@@ -3,7 +3,9 @@
 The probe runs inside LangBot's plugin runtime, where the harness is not installed. The build copies
 the probe sources and the harness's standard-library evidence modules (``writer.py``,
 ``redact.py``) into a build folder, then runs the SDK's own ``lbp build`` there, so the probe writes
-records with exactly the harness's writer and redaction while the source tree holds no copy.
+records with exactly the harness's writer and redaction while the source tree holds no copy. The
+component registry (harness/data/components.yaml with the platforms' kinds) goes in as
+``acceptance_probe/components.json``: the probe's component types and id fields come from it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import yaml
 
 import harness
+from harness.components import write_probe_registry
 from harness.errors import StackError
 from harness.frameworks.venv import clean_env
 
@@ -60,6 +63,7 @@ def build_probe(env_dir: Path, build_dir: Path, *, source: Path = PROBE_SOURCE, 
     evidence_src = Path(harness.__file__).resolve().parent / "evidence"
     for module in EVIDENCE_MODULES:
         shutil.copy2(evidence_src / module, build_dir / LIB_PACKAGE / module)
+    write_probe_registry(build_dir / LIB_PACKAGE)
     try:
         proc = subprocess.run([str(lbp), "build", "-o", "dist"], cwd=build_dir, env=clean_env(),
                               capture_output=True, text=True, timeout=timeout)

@@ -15,7 +15,7 @@ import subprocess
 import time
 import weakref
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from harness.errors import StackError
 
@@ -47,11 +47,14 @@ def read_tail(path: Path, chars: int = TAIL_CHARS) -> str:
 class ManagedProcess:
     """One long-running process of a stack."""
 
-    def __init__(self, name: str, argv: Sequence[str], *, cwd: Path, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, name: str, argv: Sequence[str], *, cwd: Path, env: dict[str, str], log_path: Path,
+                 extra_env: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.argv = [str(a) for a in argv]
         self.cwd = Path(cwd)
         self.env = env
+        #: Set over ``env`` when the process starts (e.g. a run's egress plan, see harness.egress).
+        self.extra_env: dict[str, str] = dict(extra_env or {})
         self.log_path = Path(log_path)
         self.proc: subprocess.Popen | None = None
         self.started_at: float | None = None
@@ -64,7 +67,7 @@ class ManagedProcess:
         log = open(self.log_path, "ab", buffering=0)
         try:
             self.proc = subprocess.Popen(
-                self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+                self.argv, cwd=self.cwd, env=self.start_env(), stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         except OSError as exc:
@@ -73,6 +76,10 @@ class ManagedProcess:
             log.close()
         self.started_at = time.time()
         _LIVE.add(self)
+
+    def start_env(self) -> dict[str, str]:
+        """The environment the process is started with: ``env`` with ``extra_env`` set over it."""
+        return {**self.env, **{str(k): str(v) for k, v in self.extra_env.items()}}
 
     @property
     def pid(self) -> int | None:

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+# The page function reading one message from the DOM: what each component type marks (its data-*
+# attributes) comes from the component registry (harness/data/components.yaml, harness/ui/rendered.py).
+from harness.ui.rendered import READ_MESSAGE_JS
 
 
 class UIActionError(HarnessError):
@@ -21,52 +24,6 @@ class UIActionError(HarnessError):
 
     exit_code = 3
 
-
-# What a message shows, read from the DOM in one synchronous step (so no re-render can interleave):
-# top-level components in order, forward nodes nested; null when the message is not on the page.
-READ_MESSAGE_JS = r"""
-(id) => {
-  const el = document.querySelector(`[data-testid="message"][data-message-id="${id}"]`);
-  if (!el) return null;
-  const read = (c) => {
-    const t = c.dataset.type;
-    const o = {type: t};
-    if (t === "Plain") o.text = c.textContent;
-    else if (t === "At") { o.target = c.dataset.target; o.text = c.textContent; }
-    else if (t === "AtAll") o.text = c.textContent;
-    else if (t === "Image") {
-      o.element = c.tagName.toLowerCase(); o.src = c.getAttribute("src");
-      o.loaded = c.tagName === "IMG" && c.complete && c.naturalWidth > 0;
-      o.natural_width = c.naturalWidth || 0; o.problem = c.dataset.problem || null;
-    } else if (t === "Voice") {
-      o.element = c.tagName.toLowerCase(); o.src = c.getAttribute("src");
-      o.ready_state = c.readyState === undefined ? null : c.readyState; o.problem = c.dataset.problem || null;
-    } else if (t === "File") {
-      const a = c.querySelector('[data-testid="file-link"]');
-      o.name = c.dataset.name; o.size = c.dataset.size; o.href = a ? a.getAttribute("href") : null;
-      o.problem = c.dataset.problem || null;
-    } else if (t === "Quote") {
-      o.id = c.dataset.quoteId; o.href = c.getAttribute("href"); o.text = c.textContent;
-      o.target_present = !!document.getElementById("msg-" + c.dataset.quoteId);
-    } else if (t === "Face") { o.face_type = c.dataset.faceType; o.face_id = c.dataset.faceId; o.text = c.textContent; }
-    else if (t === "Forward") {
-      o.nodes = [...c.querySelectorAll(':scope > [data-testid="forward-node"]')].map(n => ({
-        sender_id: n.dataset.senderId,
-        components: [...n.querySelector(".node-body").children].filter(x => x.dataset.testid === "component").map(read),
-      }));
-    } else if (t === "Unknown") { o.native_type = c.dataset.nativeType; o.text = c.textContent; }
-    const r = c.getBoundingClientRect();
-    const st = getComputedStyle(c);
-    o.visible = r.width > 0 && r.height > 0 && st.visibility !== "hidden" && st.display !== "none" && st.opacity !== "0";
-    return o;
-  };
-  const bubble = el.querySelector('[data-testid="bubble"]');
-  const components = bubble ? [...bubble.children].filter(x => x.dataset.testid === "component").map(read) : [];
-  const r = el.getBoundingClientRect();
-  return {message_id: el.dataset.messageId, sender_id: el.dataset.senderId, recalled: el.dataset.recalled === "true",
-          visible: r.width > 0 && r.height > 0, components};
-}
-"""
 
 # Bounded in the page (AbortSignal.timeout): page.evaluate itself does not obey the context's timeouts.
 _HEAD_JS = "async ([u, ms]) => { try { const r = await fetch(u, {method: 'GET', cache: 'no-store', signal: AbortSignal.timeout(ms)}); " \

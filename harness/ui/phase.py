@@ -7,7 +7,7 @@ It runs after the protocol phase and the probe's sweep, on the same simulator an
    is shown as received (text exactly, mention targets, images loaded, voice/file links answering,
    quote ids, forward nodes), a ``ui_observed`` record (producer ``ui-check``) names the simulator's
    message id, what the DOM showed and the conversation's PNG screenshot; otherwise a ``finding``
-   says what is missing. Screenshots go to ``<report-dir>/<run-id>/screenshots/<adapter>/``.
+   says what is missing. Screenshots go to ``<report-dir>/<run-id>/screenshots/<adapter>@<mode>/`` (the run name).
 2. **Inbound (UI actions)**: every component and action the platform's client offers (its codec's
    UI identity) is done by clicking, typing and uploading in the page. The simulator's UI API
    writes the ``inject`` records (producer ``ui-action``, level ``plugin-e2e-ui``); this phase waits
@@ -23,15 +23,12 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from acceptance_fixtures.world import ROLE_RANK
 from harness.errors import HarnessError, StackError
 from harness.ui.client import SimClient
 from harness.ui.rendered import observed_components, plain_text, rendered_problems
-
-if TYPE_CHECKING:
-    from harness.acceptance_run import AdapterRun
 
 RENDER_WAIT = 3.0
 UI_PLAIN = "  UI says hello,  world!\n  second line\twith a tab  \n\nthird line after a blank  "
@@ -46,7 +43,7 @@ def _errors() -> tuple[type[BaseException], ...]:
 
 
 class UIPhase:
-    def __init__(self, run: "AdapterRun", sim: Any, tail: Any, browser: Any) -> None:
+    def __init__(self, run: Any, sim: Any, tail: Any, browser: Any) -> None:
         from harness.report.writer import safe_name
 
         self.run, self.sim, self.tail, self.browser = run, sim, tail, browser
@@ -165,7 +162,7 @@ class UIPhase:
     # ------------------------------------------------------------------ inbound: UI actions
     async def _do(self, label: str, covers: tuple[str, ...], action: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any] | None:
         """One UI action; then wait for the probe's event that its ``match`` names."""
-        from harness.acceptance_run import EVENT_WAIT, UNDECLARED_WAIT, _matches
+        from harness.runs import EVENT_WAIT, UNDECLARED_WAIT, matches_event as _matches
 
         try:
             resp = await action()
@@ -181,7 +178,7 @@ class UIPhase:
             # As in the protocol phase: an event type the adapter does not declare may never come.
             declared = match.get("event.type") in self.run.manifest.events
             try:
-                await self.tail.wait_for(lambda r, m=match: _matches(r, m), timeout=EVENT_WAIT if declared else UNDECLARED_WAIT,
+                await self.tail.wait_for(lambda r, m=match: _matches(r, m, self.adapter), timeout=EVENT_WAIT if declared else UNDECLARED_WAIT,
                                          what=f"the probe's event for UI step {label}", stack=self.run.stack, interval=0.05,
                                          since=resp.get("t"))
                 self.arrived += 1
@@ -430,7 +427,7 @@ class UIPhase:
             self.harness.write("skip", adapter=self.adapter, capabilities=[cap.id], status="blocked", reason=reason)
 
 
-async def run_ui_phase(run: "AdapterRun", sim: Any, tail: Any) -> dict[str, float]:
+async def run_ui_phase(run: Any, sim: Any, tail: Any) -> dict[str, float]:
     """Entry point used by ``AdapterRun``: the UI phase with the run's browser.
 
     A failure of the phase itself becomes a ``finding``; it never costs the protocol phase's evidence.

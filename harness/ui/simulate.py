@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 import signal
 import time
 from pathlib import Path
@@ -22,7 +21,6 @@ from harness.errors import HarnessError, StackError
 from harness.evidence.redact import Redactor
 from harness.session import AcceptanceSession, new_run_id
 
-CONNECT_WAIT = 30.0
 _REDACTOR = Redactor()  # before the stack (and its known secrets) exists: secret shapes only
 
 
@@ -32,9 +30,8 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
                    stop: asyncio.Event | None = None) -> Path | None:
     """Run the interactive session; return the report folder written at the end (None without evidence)."""
     from acceptance_fixtures.platforms import profile_for
-    from acceptance_fixtures.simulator.server import SimulatorServer
-    from acceptance_fixtures.world import World
-    from harness.acceptance_run import SWEEP_TRIGGER, free_port
+    from harness.bringup import SWEEP_TRIGGER, bring_up
+    from harness.runs import platform_modes, run_name, split_run
     from harness.stacks import AstrBotStack, LangBotStack, StackTimeouts
 
     rid = run_id or f"simulate-{new_run_id()}"
@@ -46,12 +43,17 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
 
     session = AcceptanceSession(framework=framework, adapters=[adapter], run_id=rid,
                                 evidence_dir=runs_dir / rid / "evidence", report_dir=report_dir, destructive=destructive)
-    manifest = session.manifest(adapter)
+    manifest = session.manifest(split_run(adapter)[0])
     profile = profile_for(manifest.name)
     if profile is None:
         raise HarnessError(f"no simulated platform serves adapter {manifest.name!r} yet")
     stacks = {"langbot": LangBotStack, "astrbot": AstrBotStack}
     spec = session.spec
+    offered = platform_modes(profile, spec.name)
+    mode = split_run(adapter)[1] or (offered[0] if offered else "")
+    if mode not in offered:
+        raise HarnessError(f"{spec.name} offers no mode {mode!r} for {manifest.name} (offered: {', '.join(offered) or 'none'})")
+    run = run_name(manifest.name, mode)
     if spec.name not in stacks:
         raise HarnessError(f"no stack for framework {spec.name!r}")
     stop = stop or asyncio.Event()
@@ -65,27 +67,15 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
     shown(f"starting {spec} (the first run installs it; later runs reuse the cached environment)")
     try:
         await _until(stop, stack.start(), "the framework start")
-        token = secrets.token_urlsafe(24)
-        session.add_secrets(token, *stack.redactor.known)
-        stack.add_secrets(token)
-        sim_port = port or free_port()
-        world = World.default()
-        overrides = {
-            "evidence_path": str((session.evidence_dir / "probe.jsonl").resolve()), "sweep_trigger": SWEEP_TRIGGER,
-            "destructive": destructive, "call_timeout": 20, "world": profile.probe_world(world),
-            "media": profile.probe_media(f"http://127.0.0.1:{sim_port}/media", world),
-            "platform_action_params": profile.platform_action_params(world),
-        }
-        bot_id = await _until(stop, stack.create_bot(
-            manifest.name, profile.adapter_config(spec.name, token),
-            probe_config=stack.probe_config_for(manifest.name, overrides, [token]), secrets=[token]), "creating the bot")
-        sim = SimulatorServer(profile.codec(spec.name, access_token=token, stack=stack, bot_id=bot_id), world=world,
-                              writer=session.writer(f"simulator-{manifest.name}"), port=sim_port)
-        await sim.start()
-        session.writer("harness").write("run", adapter=manifest.name, simulator=f"{profile.title} at {sim.base_url}",
-                                        message=f"interactive simulate session; bot {bot_id} on {stack.framework} "
-                                                f"{stack.framework_version}")
-        await _until(stop, sim.wait_connected(timeout=CONNECT_WAIT), "the adapter's connection")
+        def keep(created) -> None:  # stopped in the finally below, however the bring-up ends
+            nonlocal sim
+            sim = created
+
+        up = await bring_up(session, stack, manifest, profile, mode=mode, run=run, port=port,
+                            evidence_path=session.evidence_dir / "probe.jsonl", on_simulator=keep,
+                            guard=lambda awaitable, what: _until(stop, awaitable, what),
+                            message=f"interactive simulate session on {stack.framework} {stack.framework_version}, mode {mode}")
+        world, bot_id = up.world, up.bot_id
         r = world.roles
         shown("")
         shown(f"{profile.title} is ready; the adapter of bot {bot_id} is connected.")

@@ -103,5 +103,5 @@ async def test_crashed_framework_ends_blocked_with_logs(acceptance, tmp_path):
     assert res.status is Status.BLOCKED, res.status_reason
     reasons = {v.reason for v in res.verdicts if v.kind != "compat"}
     assert all("run stopped" in r for r in reasons), reasons
-    assert sub.logs[ADAPTER], "no logs were attached"
-    assert any("langbot" in name for name in sub.logs[ADAPTER])
+    assert sub.logs[run.name], "no logs were attached"  # keyed by the run name, adapter@mode
+    assert any("langbot" in name for name in sub.logs[run.name])

@@ -1,64 +1,7 @@
-"""Acceptance of every declared capability of every selected adapter, through the full plugin path.
+"""The full plugin path, as shipped with the harness (``harness/suite/test_acceptance.py``), re-exported so
+``pytest tests/...`` and the Makefile keep collecting it here; from another project run
+``pytest --pyargs harness.suite -m plugin_e2e --adapter onebot-v11``."""
 
-One test per capability, generated from the manifests: ``test_capability[onebot-v11::event:message.received]``.
-Outcome of a capability test:
+from harness.suite.test_acceptance import test_capability, test_report_of_this_run_opens_in_the_browser
 
-* ``blocked`` / ``not-supported``: skipped, with the reason;
-* ``untested``: fails (declared, and nothing proved or blocked it);
-* with ``--baseline DIR``: weaker than the committed baseline fails (the drift gate); ``failed`` as
-  in the baseline is xfail with the reason (a known finding about the framework or adapter);
-* otherwise ``failed`` fails; ``accepted`` and ``partial`` pass (the exact level is in the reports).
-"""
-
-from __future__ import annotations
-
-import pytest
-
-from harness.allure_labels import annotate
-from harness.drift import load_baseline, regression
-from harness.levels import Status
-from harness.report.model import cited_lines
-from harness.verdicts import CheckResult
-
-pytestmark = pytest.mark.plugin_e2e
-
-
-async def test_capability(capability, adapter_runs, acceptance, request: pytest.FixtureRequest) -> None:
-    manifest, cap = capability
-    result = await adapter_runs.result(manifest)
-    verdict = result.verdict(cap.id)
-    assert verdict is not None, f"{cap.id}: the checker produced no verdict"
-    annotate(request.config, manifest.name, verdict, cited_lines(CheckResult([result])),
-             verdict.detail.get("screenshots"))
-    where = f"{verdict.level.value if verdict.level else 'no level'}; evidence {', '.join(verdict.evidence[:3]) or 'none'}"
-    assert verdict.status is not Status.UNTESTED, f"{cap.id} is declared but nothing proved or blocked it"
-    if acceptance.baseline_dir is not None:
-        old = (load_baseline(acceptance.baseline_dir, manifest.name) or {}).get(cap.id)
-        if old is not None:
-            dropped = regression(verdict, old)
-            assert dropped is None, f"{cap.id} regressed against the baseline: {dropped[1]} ({where})"
-            if verdict.status is Status.FAILED and old["status"] == "failed":
-                pytest.xfail(f"failed as in the baseline: {verdict.reason}")
-    if verdict.status in (Status.BLOCKED, Status.NOT_SUPPORTED):
-        pytest.skip(f"{verdict.status.value}: {verdict.reason}")
-    assert verdict.status is not Status.FAILED, f"{cap.id} failed: {verdict.reason} ({where})"
-
-
-async def test_report_of_this_run_opens_in_the_browser(manifest, adapter_runs, acceptance, ui_browser) -> None:
-    """This run's own HTML report, opened in the real browser: tables render, evidence anchors and the
-    UI phase's real screenshots resolve, and UI-level evidence is shown as such (written now; the
-    session end rewrites the same folder with everything)."""
-    from harness.ui.report_check import check_report
-
-    result = await adapter_runs.result(manifest)
-    if ui_browser is None:
-        pytest.skip("blocked: no browser, so neither a UI phase nor a browser check of the report")
-    folder = acceptance.write_reports()
-    assert folder is not None, "the run wrote no evidence"
-    from harness.report.writer import safe_name
-
-    info = await check_report(ui_browser, folder / f"{safe_name(manifest.name)}.html")
-    assert info["problems"] == [], info["problems"]
-    assert result.status.value in info["status"], (result.status.value, info["status"])
-    assert "plugin-e2e-ui" in info["levels"], "the UI phase ran, yet the report shows no plugin-e2e-ui verdict"
-    assert info["shots"] and info["images"], "the report links no screenshot of the simulated conversations"
+__all__ = ["test_capability", "test_report_of_this_run_opens_in_the_browser"]

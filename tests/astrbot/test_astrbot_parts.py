@@ -18,12 +18,11 @@ from harness.stacks.astrbot_probe import LIB_PACKAGE, PLUGIN_DIR, install_probe,
 pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[2]
-DECLARATIONS = REPO / "harness" / "data" / "declarations" / "astrbot"
-
-
 def test_declarations_parse_cleanly_and_cite_their_source() -> None:
-    files = sorted(DECLARATIONS.glob("*.yaml"))
-    assert files
+    from harness.frameworks.manifests import declaration_files
+
+    files = [path for _, path in declaration_files("astrbot")]
+    assert files and all(REPO / "fixtures" / "platforms" in f.parents for f in files)
     for f in files:
         m = parse_manifest(f)
         assert m.kind == "AdapterDeclaration" and m.problems == [], (f, m.problems)
@@ -53,13 +52,19 @@ def _probe_module(name: str):
 
 
 def test_native_kind_reads_the_raw_objects_own_kind() -> None:
+    """The recipe comes from the platform's binding (OneBot's here), never from the probe itself."""
+    from acceptance_fixtures.platforms import profile_for
+
     events = _probe_module("events")
-    assert events.native_kind({"post_type": "message", "message_type": "group", "sub_type": "normal"}) == ("message.group.normal", True)
-    assert events.native_kind({"post_type": "notice", "notice_type": "group_increase", "sub_type": "approve"}) == \
+    recipe = profile_for("onebot-v11").probe_settings("astrbot")["native_kind"]
+    assert events.native_kind({"post_type": "message", "message_type": "group", "sub_type": "normal"}, recipe) == \
+        ("message.group.normal", True)
+    assert events.native_kind({"post_type": "notice", "notice_type": "group_increase", "sub_type": "approve"}, recipe) == \
         ("notice.group_increase.approve", False)
-    assert events.native_kind({"post_type": "request", "request_type": "friend"}) == ("request.friend", False)
-    assert events.native_kind(None) == (None, True)
-    assert events.native_kind(object()) == ("object", True)
+    assert events.native_kind({"post_type": "request", "request_type": "friend"}, recipe) == ("request.friend", False)
+    assert events.native_kind({"post_type": "notice"}) == ("dict", True)  # no recipe: the object's class name
+    assert events.native_kind(None, recipe) == (None, True)
+    assert events.native_kind(object(), recipe) == ("object", True)
 
 
 def test_unknown_components_keep_their_astrbot_class_name() -> None:

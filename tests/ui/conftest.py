@@ -30,7 +30,7 @@ async def ui_api() -> AsyncIterator[tuple[Any, Any, Any, TestClient]]:
 
 @pytest.fixture
 def browser(browser_status):
-    """The session's chromium (tests/conftest.py): skipped where none is installed, failed where it does not start."""
+    """The session's chromium (the plugin's ``browser_status``, harness/pytest_fixtures.py): skipped where none is installed, failed where it does not start."""
     if browser_status.broken:
         pytest.fail(f"chromium is installed but did not start: {browser_status.why}")
     if browser_status.browser is None:

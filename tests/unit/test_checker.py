@@ -206,3 +206,38 @@ def test_rendered_needs_the_ui_check_as_producer(tmp_path, manifests):
     s.outbound(["api:send_message", "send:Plain"], PLAIN, rendered=True, ui_producer="simulator")
     v = run(manifests, tmp_path / "e.jsonl").verdict("send:Plain")
     assert v.status is Status.PARTIAL and v.detail.get("outbound") == "received"
+
+
+def test_a_run_bucket_is_judged_against_its_manifest_under_the_run_name(tmp_path, demo_manifest_dir):
+    """``demo-adapter@reverse-ws`` and ``demo-adapter@forward-ws`` are two runs of one manifest: each is its own
+    result, named by the run, with the manifest's capabilities; their evidence never mixes."""
+    from harness.manifest import load_manifest_dir
+
+    manifests = load_manifest_dir(demo_manifest_dir)
+    rev = Story(tmp_path / "e.jsonl", adapter="demo-adapter@reverse-ws")
+    rev.outbound(["api:send_message", "send:Plain"], [{"type": "Plain", "text": "hi"}], rendered=True)
+    fwd = Story(tmp_path / "f.jsonl", adapter="demo-adapter@forward-ws")
+    fwd.outbound(["api:send_message"], ok=False, scope="plugin")
+    fwd.outbound(["api:kick_member"])  # undeclared in the manifest, in this run only
+    result = check(manifests, [tmp_path / "e.jsonl", tmp_path / "f.jsonl"], only_declared_adapters=True)
+    assert [a.adapter for a in result.adapters] == ["demo-adapter@reverse-ws", "demo-adapter@forward-ws"]
+    by = {a.adapter: a for a in result.adapters}
+    assert by["demo-adapter@reverse-ws"].verdict("api:send_message").status is Status.ACCEPTED
+    assert by["demo-adapter@forward-ws"].verdict("api:send_message").status is Status.FAILED
+    assert by["demo-adapter@forward-ws"].verdict("api:kick_member").status is Status.UNDECLARED
+    assert by["demo-adapter@reverse-ws"].verdict("api:kick_member") is None
+    declared = {v.id for v in by["demo-adapter@reverse-ws"].verdicts if v.declared}
+    assert declared == {v.id for v in by["demo-adapter@forward-ws"].verdicts if v.declared}
+    assert all(a.manifest_path for a in result.adapters)
+    # a run of an adapter without a manifest stays an undeclared adapter of its own (when not only declared ones)
+    Story(tmp_path / "g.jsonl", adapter="other@x").outbound(["api:send_message"])
+    names = [a.adapter for a in check(manifests, [tmp_path / "e.jsonl", tmp_path / "g.jsonl"]).adapters]
+    assert names == ["demo-adapter@reverse-ws", "other@x"]
+
+
+def test_a_manifest_without_run_evidence_keeps_its_own_name(tmp_path, demo_manifest_dir):
+    from harness.manifest import load_manifest_dir
+
+    Story(tmp_path / "e.jsonl").outbound(["api:send_message"])  # plain adapter name (older evidence)
+    result = check(load_manifest_dir(demo_manifest_dir), [tmp_path / "e.jsonl"])
+    assert [a.adapter for a in result.adapters] == ["demo-adapter"]

@@ -96,3 +96,21 @@ def test_drift_falls_back_to_the_newest_run_of_this_framework(evidence, demo_man
     r = runner.invoke(main, ["drift", "--manifest-dir", str(demo_manifest_dir), "--no-code", "--format", "json"])
     ran = json.loads(r.stdout)["comparisons"]["manifest-vs-evidence"]
     assert "reports/ours" in ran and "newest run" in ran, ran
+
+
+def test_check_and_report_per_run(tmp_path, demo_manifest_dir):
+    """Evidence of two runs (``adapter@mode``): ``--adapter NAME`` judges both, ``--adapter NAME@MODE`` that run."""
+    for mode in ("reverse-ws", "forward-ws"):
+        Story(tmp_path / "ev" / f"{mode}.jsonl", adapter=f"demo-adapter@{mode}").outbound(["api:send_message"])
+    args = ["check", str(tmp_path / "ev"), "--manifest-dir", str(demo_manifest_dir), "--format", "json"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    assert sorted(a["adapter"] for a in json.loads(r.stdout)["adapters"]) == ["demo-adapter@forward-ws", "demo-adapter@reverse-ws"]
+    r = CliRunner().invoke(main, [*args, "--adapter", "demo-adapter"])
+    assert sorted(a["adapter"] for a in json.loads(r.stdout)["adapters"]) == ["demo-adapter@forward-ws", "demo-adapter@reverse-ws"]
+    r = CliRunner().invoke(main, [*args, "--adapter", "demo-adapter@forward-ws"])
+    assert [a["adapter"] for a in json.loads(r.stdout)["adapters"]] == ["demo-adapter@forward-ws"]
+    r = CliRunner().invoke(main, ["report", str(tmp_path / "ev"), "--manifest-dir", str(demo_manifest_dir),
+                                  "--report-dir", str(tmp_path / "rep"), "--run-id", "r1", "--adapter", "demo-adapter@reverse-ws"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "rep" / "r1").glob("demo-adapter*.json")) == ["demo-adapter@reverse-ws.json"]

@@ -54,3 +54,29 @@ def test_matrix_and_latest_link(report_folder):
     matrix = json.loads((report_folder / "matrix.json").read_text())
     assert matrix["rows"]["api:send_message"]["demo-adapter"]["status"] == "accepted"
     assert (report_folder / "matrix.html").exists() and (report_folder / "matrix.md").exists()
+
+
+def test_each_run_is_its_own_report_and_matrix_column(tmp_path, demo_manifest_dir):
+    """A run is ``adapter@mode``: its own report files (the ``@`` kept in the name), its own matrix column
+    with a link that resolves to that file."""
+    from harness.report.model import report_href, safe_name
+
+    assert safe_name("onebot-v11@reverse-ws") == "onebot-v11@reverse-ws"
+    assert safe_name("a/b@c d") == "a_b@c_d"
+    assert report_href("onebot-v11@forward-ws") == "onebot-v11@forward-ws.html"
+    for mode, rendered in (("reverse-ws", True), ("forward-ws", False)):
+        s = Story(tmp_path / "ev" / f"{mode}.jsonl", adapter=f"demo-adapter@{mode}")
+        s.outbound(["api:send_message", "send:Plain"], [{"type": "Plain", "text": "hi"}], rendered=rendered)
+    folder = write_reports(check(load_manifest_dir(demo_manifest_dir), [tmp_path / "ev"]), tmp_path / "reports", "r1")
+    for mode in ("reverse-ws", "forward-ws"):
+        for ext in ("json", "md", "html"):
+            assert (folder / f"demo-adapter@{mode}.{ext}").exists()
+        assert json.loads((folder / f"demo-adapter@{mode}.json").read_text())["adapter"] == f"demo-adapter@{mode}"
+    assert not (folder / "demo-adapter.json").exists()
+    matrix = json.loads((folder / "matrix.json").read_text())
+    assert matrix["adapters"] == ["demo-adapter@forward-ws", "demo-adapter@reverse-ws"] or \
+        matrix["adapters"] == ["demo-adapter@reverse-ws", "demo-adapter@forward-ws"]
+    assert matrix["rows"]["send:Plain"]["demo-adapter@reverse-ws"]["status"] == "accepted"
+    assert matrix["rows"]["send:Plain"]["demo-adapter@forward-ws"]["status"] == "partial"
+    html = (folder / "matrix.html").read_text()
+    assert 'href="demo-adapter@reverse-ws.html"' in html and 'href="demo-adapter@forward-ws.html"' in html

@@ -395,7 +395,7 @@ class Driver:
         result: dict[str, Any] = {"class": self.adapter_class, "folder": str(folder), "constructed_in": round(time.time() - t0, 4)}
         reverse = req.get("reverse")
         if reverse:
-            result["reverse_url"] = await self._serve_reverse(int(reverse.get("port") or 0), str(reverse.get("path") or "/onebot/v11/ws"))
+            result["reverse_url"] = await self._serve_reverse(int(reverse.get("port") or 0), str(reverse.get("path") or "/"))
         self.run_task = self.spawn(self._run_adapter())
         return result
 

@@ -8,8 +8,13 @@ AstrBot components (``astrbot.api.message_components``) are mapped onto the evid
   ``Reply`` -> Quote (``id``, ``sender_id``, ``origin`` from its ``chain``); ``Face`` -> Face
   (``face_type`` face); ``RPS``/``Dice`` -> Face (``face_type`` rps/dice); ``Forward`` -> Forward
   (``id``); ``Node``/``Nodes`` -> Forward (``node_list``);
+* a class named like a platform kind of the component registry (a type there that is not common) ->
+  that type, with the registry's fields read off it;
 * everything else (``Poke``, ``Json``, ``Video``, ``Share``, ``Unknown`` ...) -> Unknown with
   ``native_type`` = the AstrBot class name.
+
+The list of types and their fields is the harness's component registry (``components.json`` in the
+plugin folder, from harness/data/components.yaml); the class mapping above stays here.
 
 AstrBot keeps a message's id and time on the message object, not in the chain: the probe puts them
 first as a Source component (``id`` = ``message_obj.message_id``, ``timestamp``), so chains compare
@@ -19,12 +24,39 @@ with other frameworks' chains. The probe adds nothing else and drops nothing.
 from __future__ import annotations
 
 import base64
+import json
+from pathlib import Path
 from typing import Any
 
 from .jsonsafe import json_safe
 from .media import PLAIN_TEXT, PNG_1X1, SendCase, media_file, plain_text, silent_wav  # noqa: F401 (re-exported)
 
 BASE64_KEEP = 48
+
+
+def _load_registry() -> dict:
+    """The component registry the harness shipped with this build (``components.json``, written by
+    ``harness.components.write_probe_registry``); in the source tree, the harness's own data file."""
+    here = Path(__file__).resolve().parent
+    shipped = here / "components.json"
+    if shipped.exists():
+        return json.loads(shipped.read_text(encoding="utf-8"))
+    import yaml  # source tree only (tests): the base file, no platform extensions
+
+    data = yaml.safe_load((here.parents[2] / "harness" / "data" / "components.yaml").read_text(encoding="utf-8"))
+    types = data["components"]
+    for spec in types.values():
+        spec["id_fields"] = [n for n, f in (spec.get("fields") or {}).items() if f.get("type") == "id"]
+    return {"version": 1, "order": list(types), "components": types}
+
+
+#: Component types and their fields (harness/data/components.yaml, merged with the platforms' kinds).
+REGISTRY: dict = _load_registry()["components"]
+#: Types with a send:<Type> capability, plus "mixed" (a chain of several).
+SEND_TYPES = frozenset([n for n, t in REGISTRY.items() if t.get("send")] + ["mixed"])
+#: A platform's own kinds (not common components of the registry): an AstrBot class of that name keeps
+#: its type, with the registry's fields read off it (ids as strings), instead of becoming Unknown.
+PLATFORM_TYPES = frozenset(n for n, t in REGISTRY.items() if not t.get("common"))
 
 
 def _s(value: Any) -> str | None:
@@ -107,10 +139,24 @@ def normalize_component(comp: Any) -> dict:
     if name in ("Node", "Nodes"):
         nodes = get("nodes") if name == "Nodes" else [comp]
         return {"type": "Forward", "node_list": [_node(n) for n in nodes or []]}
+    if name in PLATFORM_TYPES:
+        return _platform_kind(name, comp)
     out = {"type": "Unknown", "native_type": name}
     fields = {k: v for k, v in _fields(comp).items() if k != "type"}
     if fields:
         out["native"] = json_safe(fields, max_str=300, max_items=20)
+    return out
+
+
+def _platform_kind(name: str, comp: Any) -> dict:
+    spec = REGISTRY[name]
+    ids = set(spec.get("id_fields") or ())
+    out: dict[str, Any] = {"type": name}
+    for key in spec.get("fields") or {}:
+        value = getattr(comp, key, None)
+        if value is None or value == "":
+            continue
+        out[key] = _s(value) if key in ids else json_safe(value, max_str=300)
     return out
 
 
@@ -222,6 +268,9 @@ def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) 
     cases = []
     for name in names:
         builder = builders.get(name)
+        if name.split(":")[0] not in SEND_TYPES:
+            cases.append(SendCase(name, [], [], [f"send:{name}"], f"{name!r} is not a send component of the registry"))
+            continue
         if builder is None:
             cases.append(SendCase(name, [], [], [f"send:{name}"], f"unknown send case {name!r}"))
             continue

@@ -58,7 +58,7 @@ class ProbeCore:
         if not recorder.enabled:
             return
         try:
-            described = describe_event(event)
+            described = describe_event(event, cfg.native_kind)
             recorder.event(described, event_capabilities(described))
         except Exception as exc:  # the probe must never break the bot
             recorder.error("event recording", exc)

@@ -14,9 +14,10 @@ Mapping onto the EBA event names (harness/data/catalogue.yaml):
   ``fields.native_kind`` (e.g. ``notice.group_increase.approve``) and AstrBot's own typing in
   ``fields.astrbot`` (event class, message type) recorded as-is.
 
-The raw object's kind is read from the object itself: a mapping with ``post_type`` (the OneBot
-wire shape) gives ``post_type[.message_type|notice_type|request_type|meta_event_type][.sub_type]``;
-any other raw object counts as a message (AstrBot delivered it as one) and its class name is kept.
+The raw object's kind is read from the object itself, by the recipe the platform's binding puts into
+the probe configuration (``native_kind``: the field holding the kind, the fields refining it, a detail
+field, the kinds that are messages); any other raw object counts as a message (AstrBot delivered it as
+one) and its class name is kept.
 """
 
 from __future__ import annotations
@@ -27,23 +28,29 @@ from typing import Any
 from .components import normalize_chain
 from .jsonsafe import json_safe
 
-_KIND_KEYS = ("message_type", "notice_type", "request_type", "meta_event_type")
+def native_kind(raw: Any, recipe: Mapping[str, Any] | None = None) -> tuple[str | None, bool]:
+    """(kind of the raw platform object, whether it is a message).
 
-
-def native_kind(raw: Any) -> tuple[str | None, bool]:
-    """(kind of the raw platform object, whether it is a message)."""
+    How a raw object names its kind is the platform's business: ``recipe`` (the platform binding's
+    ``native_kind`` probe setting) names the field holding the kind, the fields refining it (the first
+    present one counts), a detail field, and the kinds that are messages. Without a recipe, or for an
+    object it does not fit, the kind is the object's class name.
+    """
     if raw is None:
         return None, True
-    if isinstance(raw, Mapping) and raw.get("post_type"):
-        post_type = str(raw["post_type"])
-        parts = [post_type]
-        for key in _KIND_KEYS:
+    recipe = recipe or {}
+    kind_field = recipe.get("kind_field")
+    if kind_field and isinstance(raw, Mapping) and raw.get(kind_field):
+        base = str(raw[kind_field])
+        parts = [base]
+        for key in recipe.get("refine_fields") or ():
             if raw.get(key):
                 parts.append(str(raw[key]))
                 break
-        if raw.get("sub_type"):
-            parts.append(str(raw["sub_type"]))
-        return ".".join(parts), post_type == "message"
+        detail = recipe.get("detail_field")
+        if detail and raw.get(detail):
+            parts.append(str(raw[detail]))
+        return ".".join(parts), base in (recipe.get("message_kinds") or ())
     return type(raw).__name__, True
 
 
@@ -53,11 +60,11 @@ def _str(value: Any) -> str | None:
     return str(value)
 
 
-def describe_event(event: Any) -> dict:
+def describe_event(event: Any, kind_recipe: Mapping[str, Any] | None = None) -> dict:
     """The ``event`` object of an evidence record (see docs/evidence.md)."""
     mo = event.message_obj
     raw = getattr(mo, "raw_message", None)
-    kind, is_message = native_kind(raw)
+    kind, is_message = native_kind(raw, kind_recipe)
     mtype = event.get_message_type()
     mtype_value = str(getattr(mtype, "value", mtype))
     chat_type = {"GroupMessage": "group", "FriendMessage": "private"}.get(mtype_value, "other")

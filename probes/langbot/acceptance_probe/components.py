@@ -1,7 +1,9 @@
 """Message components: the common vocabulary used in evidence, and the chains the send sweep sends.
 
 Evidence components are plain dicts ``{"type": <EBA name>, ...fields}`` made from LangBot's JSON
-form of a message chain. IDs are strings (platforms disagree on int vs str), base64 payloads are
+form of a message chain. The types and their id fields come from the harness's component registry
+(``components.json`` in the build, from harness/data/components.yaml); how a LangBot class maps onto
+them stays here (LangBot's JSON form already uses the EBA names). IDs are strings (platforms disagree on int vs str), base64 payloads are
 truncated, empty fields are left out, nested chains (Quote.origin, Forward nodes) are normalised
 recursively. ``Plain.text`` is kept exactly, spaces and newlines included.
 """
@@ -9,20 +11,38 @@ recursively. ``Plain.text`` is kept exactly, spaces and newlines included.
 from __future__ import annotations
 
 import base64
+import json
+from pathlib import Path
 from typing import Any
 
 from .jsonsafe import json_safe
 from .media import PLAIN_TEXT, PNG_1X1, SendCase, media_file, plain_text, silent_wav  # noqa: F401 (re-exported)
 
 BASE64_KEEP = 48
-_ID_FIELDS = {
-    "Source": ("id",),
-    "At": ("target",),
-    "Quote": ("id", "group_id", "sender_id", "target_id"),
-    "File": ("id",),
-    "Image": ("image_id",),
-    "Voice": ("voice_id",),
-}
+
+
+def _load_registry() -> dict:
+    """The component registry the harness shipped with this build (``components.json``, written by
+    ``harness.components.write_probe_registry``); in the source tree, the harness's own data file."""
+    here = Path(__file__).resolve().parent
+    shipped = here / "components.json"
+    if shipped.exists():
+        return json.loads(shipped.read_text(encoding="utf-8"))
+    import yaml  # source tree only (tests): the base file, no platform extensions
+
+    data = yaml.safe_load((here.parents[2] / "harness" / "data" / "components.yaml").read_text(encoding="utf-8"))
+    types = data["components"]
+    for spec in types.values():
+        spec["id_fields"] = [n for n, f in (spec.get("fields") or {}).items() if f.get("type") == "id"]
+    return {"version": 1, "order": list(types), "components": types}
+
+
+#: Component types and their fields (harness/data/components.yaml, merged with the platforms' kinds).
+REGISTRY: dict = _load_registry()["components"]
+#: Types with a send:<Type> capability, plus "mixed" (a chain of several).
+SEND_TYPES = frozenset([n for n, t in REGISTRY.items() if t.get("send")] + ["mixed"])
+#: Per type, the fields holding ids: written as strings (the registry's fields of type ``id``).
+_ID_FIELDS = {n: tuple(t.get("id_fields") or ()) for n, t in REGISTRY.items() if t.get("id_fields")}
 
 
 def _id(value: Any) -> Any:
@@ -194,7 +214,9 @@ def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) 
     cases = []
     for name in names:
         builder = builders.get(name)
-        if builder is None:
+        if name.split(":")[0] not in SEND_TYPES:
+            cases.append(SendCase(name, [], [], [f"send:{name}"], f"{name!r} is not a send component of the registry"))
+        elif builder is None:
             cases.append(SendCase(name, [], [], [f"send:{name}"], f"unknown send case {name!r}"))
         else:
             cases.append(builder())

@@ -67,6 +67,8 @@ class ProbeConfig:
     media: dict = field(default_factory=dict)
     #: Exact secret values to mask in every record (adapter tokens and the like).
     redact_values: list[str] = field(default_factory=list)
+    #: How the raw platform object names its kind (from the platform's binding; see acceptance_probe.events).
+    native_kind: dict = field(default_factory=dict)
     call_timeout: float = 30.0
     pause_between_calls: float = 0.0
     #: Reply "echo:<message_id>" to every message.received after recording it (latency bench), except sweep triggers.
@@ -95,6 +97,7 @@ class ProbeConfig:
             flag = data.get(key, False)
             setattr(cfg, key, flag if isinstance(flag, bool) else str(flag).lower() in ("1", "true", "yes", "on"))
         cfg.redact_values = _strs(data.get("redact_values"))
+        cfg.native_kind = data.get("native_kind") if isinstance(data.get("native_kind"), dict) else {}
         for key in ("call_timeout", "pause_between_calls"):
             try:
                 setattr(cfg, key, float(data.get(key, getattr(cfg, key))))

@@ -1,0 +1,130 @@
+"""One bring-up of a run's platform side on a started stack: world, simulator, bot, connection.
+
+The acceptance run (``harness.acceptance_run``) and ``acceptance simulate`` (``harness.ui.simulate``)
+both start a run this way: a fresh world, the probe told its targets by role, the bot created with the
+platform binding's configuration for the run's mode, the simulator started on the side that must
+listen first (before the bot when the adapter dials the simulator, after it otherwise), the ``run``
+evidence record, and the wait for the adapter's connection. The adapter-live driver
+(``harness.adapter_live``) builds the adapter in-process instead of a bot and keeps its own start-up.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable, TypeVar
+
+from harness.runs import mode_title
+
+T = TypeVar("T")
+SWEEP_TRIGGER = "acceptance:sweep"
+CONNECT_WAIT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- the platform profile's mode API (acceptance_fixtures.platforms), with fallbacks for a profile without modes ----
+
+def adapter_dials(profile: Any, framework: str, mode: str) -> bool:
+    """Whether in ``mode`` the adapter connects to the simulator (then the simulator starts before the bot)."""
+    dials = getattr(profile, "adapter_dials", None)
+    return bool(dials(framework, mode)) if dials is not None and hasattr(profile, "modes") else False
+
+
+def adapter_config_for(profile: Any, framework: str, token: str, mode: str, sim_port: int) -> dict:
+    if not hasattr(profile, "modes"):  # a profile from before modes: one mode, the old signature
+        return profile.adapter_config(framework, token)
+    return profile.adapter_config(framework, token, mode=mode, simulator_url=f"http://127.0.0.1:{sim_port}")
+
+
+def codec_for(profile: Any, framework: str, token: str, stack: Any, bot_id: str | None, mode: str, run: str):
+    """The simulator's codec for this run; its records carry the run name ``run``."""
+    if not hasattr(profile, "modes"):
+        codec = profile.codec(framework, access_token=token, stack=stack, bot_id=bot_id)
+    else:
+        codec = profile.codec(framework, access_token=token, stack=stack, bot_id=bot_id or "", mode=mode)
+    codec.adapter = run
+    return codec
+
+
+@dataclass
+class BroughtUp:
+    world: Any  # acceptance_fixtures.world.World
+    sim: Any  # acceptance_fixtures.simulator.server.SimulatorServer, started, adapter connected
+    bot_id: str
+    token: str
+    sim_port: int
+
+
+def probe_overrides(profile: Any, framework: str, world: Any, sim_port: int, *, run: str, evidence_path: Path,
+                    destructive: bool) -> dict[str, Any]:
+    """The probe configuration of one run: its records carry the run name; targets by role from the world."""
+    return {
+        "adapter": run,
+        "evidence_path": str(Path(evidence_path).resolve()),
+        "sweep_trigger": SWEEP_TRIGGER,
+        "destructive": destructive,
+        "call_timeout": 20,
+        "world": profile.probe_world(world),
+        "media": profile.probe_media(f"http://127.0.0.1:{sim_port}/media", world),
+        "platform_action_params": profile.platform_action_params(world),
+        **(getattr(profile, "probe_settings", lambda _fw: {})(framework) or {}),
+    }
+
+
+async def _plain(awaitable: Awaitable[T], what: str) -> T:
+    return await awaitable
+
+
+async def bring_up(session: Any, stack: Any, manifest: Any, profile: Any, *, mode: str, run: str,
+                   evidence_path: Path, port: int = 0, message: str = "",
+                   guard: Callable[[Awaitable[Any], str], Awaitable[Any]] = _plain,
+                   on_simulator: Callable[[Any], None] = lambda sim: None,
+                   timings: dict[str, float] | None = None) -> BroughtUp:
+    """Bring one run up on ``stack`` (started). ``guard(awaitable, what)`` wraps the long waits (the
+    interactive session makes them stoppable); ``on_simulator(sim)`` gets the simulator as soon as it
+    exists, so the caller stops it whatever happens next."""
+    import time
+
+    from acceptance_fixtures.simulator.server import SimulatorServer
+    from acceptance_fixtures.world import World
+    framework = session.spec.name
+    token = secrets.token_urlsafe(24)
+    session.add_secrets(token, *stack.redactor.known)
+    stack.add_secrets(token)
+    sim_port = port or free_port()
+    world = World.default()  # built before the bot, so the probe can be told its targets
+    overrides = probe_overrides(profile, framework, world, sim_port, run=run, evidence_path=evidence_path,
+                                destructive=session.destructive)
+    sim_writer = session.writer(f"simulator-{run}")
+    t0 = time.monotonic()
+
+    def simulator(bot_id: str | None):
+        sim = SimulatorServer(codec_for(profile, framework, token, stack, bot_id, mode, run), world=world,
+                              writer=sim_writer, port=sim_port)
+        on_simulator(sim)
+        return sim
+
+    sim = None
+    if adapter_dials(profile, framework, mode):  # the adapter connects: the simulator listens before the bot exists
+        sim = simulator(None)
+        await sim.start()
+    bot_id = await guard(stack.create_bot(
+        manifest.name, adapter_config_for(profile, framework, token, mode, sim_port),
+        probe_config=stack.probe_config_for(manifest.name, overrides, [token]), secrets=[token]), "creating the bot")
+    if timings is not None:
+        timings["create_bot"] = time.monotonic() - t0
+    if sim is None:
+        sim = simulator(bot_id)
+        await sim.start()
+    session.writer("harness").write(
+        "run", adapter=run, simulator=f"{profile.title} at {sim.base_url}; mode {mode}: {mode_title(profile, mode)}",
+        message=message or f"bot {bot_id} on {stack.framework} {stack.framework_version}, mode {mode}")
+    await guard(sim.wait_connected(timeout=CONNECT_WAIT), "the adapter's connection")
+    return BroughtUp(world=world, sim=sim, bot_id=bot_id, token=token, sim_port=sim_port)
