@@ -71,6 +71,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
     session.profile_for = profile_for  # which transport modes each adapter runs in
     config.stash[SESSION_KEY] = session
+    _add_shipped_suite(config)
+
+
+def _add_shipped_suite(config: pytest.Config) -> None:
+    """``pytest -m plugin_e2e --adapter NAME`` in a project with no tests of its own runs the acceptance
+    suite shipped with the harness (``harness/suite``): when no path was given on the command line and no
+    ``testpaths`` are configured, and the marker expression asks for ``plugin_e2e``, the suite's file joins
+    the collection. With paths or ``testpaths`` (as in this repository) nothing is added."""
+    if config.args_source is not pytest.Config.ArgsSource.INVOCATION_DIR:
+        return
+    if "plugin_e2e" not in (config.getoption("markexpr", "") or ""):
+        return
+    from harness import suite
+
+    path = str(Path(suite.__file__).resolve().parent / "test_acceptance.py")
+    if path not in config.args:
+        config.args.append(path)
 
 
 def _session(config: pytest.Config) -> AcceptanceSession:

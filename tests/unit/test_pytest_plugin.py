@@ -95,6 +95,21 @@ def test_the_shipped_suite_runs_from_a_project_without_ini(pytester, demo_manife
                    for line in result.outlines + result.errlines)
 
 
+def test_plugin_e2e_in_a_project_without_tests_runs_the_shipped_suite(pytester, demo_manifest_dir):
+    """``pytest -m plugin_e2e --adapter NAME`` with no path and no testpaths: the shipped suite is collected."""
+    for ini in ("tox.ini", "pytest.ini", "setup.cfg", "pyproject.toml"):
+        (pytester.path / ini).unlink(missing_ok=True)
+    result = pytester.runpytest_subprocess("-m", "plugin_e2e", "--adapter", "demo-adapter", "--manifest-dir",
+                                           str(demo_manifest_dir), "--collect-only", "-q")
+    assert result.ret == 0, result.outlines
+    assert "demo-adapter@default::api:send_message" in _run_ids(result)
+    # with a path given, only that path is collected
+    pytester.makepyfile(test_own="def test_mine(): pass")
+    result = pytester.runpytest_subprocess("test_own.py", "-m", "plugin_e2e", "--manifest-dir", str(demo_manifest_dir),
+                                           "--collect-only", "-q")
+    assert _run_ids(result) == []
+
+
 def test_the_plugin_fixtures_run_without_asyncio_mode_auto(pytester, demo_manifest_dir, monkeypatch):
     """The plugin's async fixtures (``adapter_runs``, ``browser_status``) work in strict asyncio mode (no ini);
     a run whose stack did not start ends blocked under its run name, and the session's reports name the run."""
