@@ -12,7 +12,7 @@ from pathlib import Path
 from harness.errors import InputError
 from harness.frameworks.spec import FrameworkSpec
 from harness.frameworks.venv import ensure_env, run_in_env
-from harness.manifest import Manifest, load_manifest_dir, parse_manifest
+from harness.manifest import Manifest, load_manifest_dir, parse_manifests
 
 _FIND_PACKAGE = "import importlib.util, sys; s = importlib.util.find_spec(sys.argv[1]); print(list(s.submodule_search_locations)[0])"
 
@@ -67,14 +67,7 @@ def framework_manifests(spec: FrameworkSpec) -> list[Manifest]:
     if not files:
         raise InputError(f"no registered platform declares an adapter for {spec.name}",
                          hint=f"a platform's {spec.name} binding provides declaration(); see docs/writing-a-simulator.md")
-    manifests = [parse_manifest(path) for _, path in files]
-    names: dict[str, str] = {}
-    for m in manifests:
-        if m.name in names:
-            raise InputError(f"adapter name '{m.name}' is declared twice (also in {names[m.name]})",
-                             path=m.path, field="metadata.name")
-        names[m.name] = m.path
-    return manifests
+    return parse_manifests(path for _, path in files)
 
 
 def load_manifests(framework: str | None = None, manifest_dir: str | Path | None = None) -> tuple[list[Manifest], FrameworkSpec | None]:

@@ -240,6 +240,11 @@ def load_manifest_dir(directory: str | Path) -> list[Manifest]:
     if not files:
         raise InputError(f"no {MANIFEST_FILENAME} below this folder", path=directory,
                          hint="point --manifest-dir at a folder holding <adapter>/manifest.yaml files")
+    return parse_manifests(files)
+
+
+def parse_manifests(files: Iterable[str | Path]) -> list[Manifest]:
+    """Parse manifest or declaration files; an adapter name declared twice is an input error."""
     manifests = [parse_manifest(f) for f in files]
     names: dict[str, str] = {}
     for m in manifests:

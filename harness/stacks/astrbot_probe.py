@@ -23,7 +23,7 @@ from harness.errors import StackError
 
 REPO_ROOT = Path(harness.__file__).resolve().parent.parent
 PROBE_SOURCE = REPO_ROOT / "probes" / "astrbot"
-SHARED_PROBE_MODULES = (REPO_ROOT / "probes" / "langbot" / "acceptance_probe", ("config.py", "recorder.py", "jsonsafe.py", "media.py"))
+SHARED_PROBE_MODULES = (REPO_ROOT / "probes" / "langbot" / "acceptance_probe", ("config.py", "recorder.py", "jsonsafe.py", "media.py", "registry.py"))
 EVIDENCE_MODULES = ("writer.py", "redact.py")
 LIB_PACKAGE = "acceptance_probe"
 #: The plugin's folder under data/plugins/ (also its config file name: data/config/<folder>_config.json).

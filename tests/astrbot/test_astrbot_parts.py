@@ -43,7 +43,7 @@ def _probe_module(name: str):
         sys.modules[pkg] = module
         spec.loader.exec_module(module)
         # the shared modules are copied in at install time; make them importable here
-        for shared in ("jsonsafe", "media"):
+        for shared in ("jsonsafe", "media", "registry"):
             sspec = importlib.util.spec_from_file_location(f"{pkg}.{shared}", REPO / f"probes/langbot/acceptance_probe/{shared}.py")
             smod = importlib.util.module_from_spec(sspec)
             sys.modules[f"{pkg}.{shared}"] = smod

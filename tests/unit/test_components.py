@@ -213,6 +213,9 @@ def test_a_fake_kind_added_through_the_loader_reaches_every_consumer(tmp_path):
         for shared in ("jsonsafe", "media"):
             load(shared, repo / "probes/langbot/acceptance_probe" / (shared + ".py"))
         import shutil
+        # registry.py reads the components.json next to it: both come from the build folder, as in a real build
+        shutil.copy2(repo / "probes/langbot/acceptance_probe/registry.py", target / "registry.py")
+        load("registry", target / "registry.py")
         shutil.copy2(repo / "probes" / which / "acceptance_probe/components.py", target / "components.py")
         comps = load("components", target / "components.py")
         class Sticker:

@@ -11,34 +11,17 @@ recursively. ``Plain.text`` is kept exactly, spaces and newlines included.
 from __future__ import annotations
 
 import base64
-import json
-from pathlib import Path
 from typing import Any
 
 from .jsonsafe import json_safe
+from .registry import load_registry
 from .media import PLAIN_TEXT, PNG_1X1, SendCase, media_file, plain_text, silent_wav  # noqa: F401 (re-exported)
 
 BASE64_KEEP = 48
 
 
-def _load_registry() -> dict:
-    """The component registry the harness shipped with this build (``components.json``, written by
-    ``harness.components.write_probe_registry``); in the source tree, the harness's own data file."""
-    here = Path(__file__).resolve().parent
-    shipped = here / "components.json"
-    if shipped.exists():
-        return json.loads(shipped.read_text(encoding="utf-8"))
-    import yaml  # source tree only (tests): the base file, no platform extensions
-
-    data = yaml.safe_load((here.parents[2] / "harness" / "data" / "components.yaml").read_text(encoding="utf-8"))
-    types = data["components"]
-    for spec in types.values():
-        spec["id_fields"] = [n for n, f in (spec.get("fields") or {}).items() if f.get("type") == "id"]
-    return {"version": 1, "order": list(types), "components": types}
-
-
 #: Component types and their fields (harness/data/components.yaml, merged with the platforms' kinds).
-REGISTRY: dict = _load_registry()["components"]
+REGISTRY: dict = load_registry()["components"]
 #: Types with a send:<Type> capability, plus "mixed" (a chain of several).
 SEND_TYPES = frozenset([n for n, t in REGISTRY.items() if t.get("send")] + ["mixed"])
 #: Per type, the fields holding ids: written as strings (the registry's fields of type ``id``).
