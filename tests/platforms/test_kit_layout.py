@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import io
 import re
 import sys
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -23,8 +26,80 @@ GENERIC = [
 
 
 def test_generic_modules_name_no_platform() -> None:
+    """The kit's own modules: not even a comment names a platform."""
     hits = [f"{f}:{i}: {line.strip()}" for f in GENERIC
             for i, line in enumerate((ROOT / f).read_text("utf-8").splitlines(), 1) if PLATFORM_WORDS.search(line)]
+    assert hits == []
+
+
+# ---- the rest of the generic code: code lines only ------------------------------------------------------------------
+#: Generic code (Python files under these folders, and these files). ``harness/frameworks/inside/`` runs inside a
+#: framework and its docstrings describe LangBot's routes; it is the one generic-tree exception.
+CODE_SCOPE = ["harness", "fixtures/simulator", "fixtures/webui", "probes", "fixtures/world.py",
+              "fixtures/platforms/base.py", "fixtures/platforms/discovery.py", "fixtures/platforms/__init__.py"]
+CODE_EXCLUDED = ["harness/frameworks/inside"]
+#: AstrBot's own message component ``At`` has a field literally named ``qq`` (``Comp.At(qq=...)``, read back as
+#: ``getattr(comp, "qq")``): the framework's API, not a platform. Allowed only in the AstrBot probe, only on a
+#: line that names ``At``, and only in these two shapes (code as :func:`code_lines` spells it: tokens spaced).
+ASTRBOT_AT_FIELD = re.compile(r'\bAt \( qq =|\bget \( "qq" \)')
+ASTRBOT_PROBE = "probes/astrbot/"
+
+
+def code_scope() -> list[str]:
+    out: list[str] = []
+    for entry in CODE_SCOPE:
+        path = ROOT / entry
+        files = [path] if path.is_file() else sorted(path.rglob("*.py"))
+        out += [str(f.relative_to(ROOT)) for f in files if "__pycache__" not in f.parts]
+    return [f for f in out if not any(f.startswith(x + "/") for x in CODE_EXCLUDED)]
+
+
+def code_lines(source: str) -> dict[int, str]:
+    """Line number -> the line's code tokens, space-joined, without comments and documentation strings (any
+    statement that is a bare string: module, class and function docstrings, attribute docstrings)."""
+    docs: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            docs.update(range(node.lineno, node.end_lineno + 1))
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+    lines: dict[int, list[str]] = {}
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type in skip or (tok.type == tokenize.STRING and tok.start[0] in docs):
+            continue
+        lines.setdefault(tok.start[0], []).append(tok.string)
+    return {n: " ".join(toks) for n, toks in lines.items()}
+
+
+def platform_code_hits(path: str, source: str) -> list[str]:
+    hits = []
+    for n, code in sorted(code_lines(source).items()):
+        if path.startswith(ASTRBOT_PROBE) and re.search(r"\bAt\b", code):
+            code = ASTRBOT_AT_FIELD.sub("At-field", code)
+        if PLATFORM_WORDS.search(code):
+            hits.append(f"{path}:{n}: {code}")
+    return hits
+
+
+def test_the_code_line_check_reads_code_only() -> None:
+    src = ('"""Docs may say onebot-v11@reverse-ws."""\n'
+           'class A:\n    """A QQ-shaped world."""\n    x = 1  # an aiocqhttp comment\n    """post_type, documented."""\n'
+           'MODE = "onebot-v11@reverse-ws"\n'
+           'kind = event["post_type"]\n'
+           'comps.append(Comp.At(qq=target))\n'
+           'qq = 1\n')
+    assert platform_code_hits("harness/x.py", src) == [
+        'harness/x.py:6: MODE = "onebot-v11@reverse-ws"', 'harness/x.py:7: kind = event [ "post_type" ]',
+        "harness/x.py:8: comps . append ( Comp . At ( qq = target ) )", "harness/x.py:9: qq = 1"]
+    assert platform_code_hits(ASTRBOT_PROBE + "x.py", src) == [
+        f'{ASTRBOT_PROBE}x.py:6: MODE = "onebot-v11@reverse-ws"', f'{ASTRBOT_PROBE}x.py:7: kind = event [ "post_type" ]',
+        f"{ASTRBOT_PROBE}x.py:9: qq = 1"]  # the At field only, not any qq
+
+
+def test_generic_code_names_no_platform() -> None:
+    scope = code_scope()
+    assert "harness/acceptance_run.py" in scope and "fixtures/webui/view.py" in scope and "fixtures/world.py" in scope
+    assert not any(f.startswith("harness/frameworks/inside/") for f in scope)
+    hits = [hit for f in scope for hit in platform_code_hits(f, (ROOT / f).read_text("utf-8"))]
     assert hits == []
 
 

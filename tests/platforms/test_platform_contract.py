@@ -1,10 +1,18 @@
 """The platform contract: what every registered platform (and the fake one of tests/platforms/fake_platform)
-must offer the generic harness. A new platform folder passes this suite before it runs against a framework."""
+must offer the generic harness. A new platform folder passes this suite before it runs against a framework.
+
+The fault and secret parts drive the platform's codec through the generic simulator server with the
+platform's adapter double (``DOUBLE`` in ``tests/platforms/<folder>/double.py``, see
+``tests/platforms/adapter_double.py``): a new platform adds one, including the one-method hook
+``answer(reply)`` saying what its error answer looks like."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import json
 import re
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -12,14 +20,17 @@ from typing import Any
 import pytest
 
 from acceptance_fixtures.platforms import LiveTarget, Platform, registry
-from acceptance_fixtures.simulator import SimulatorServer
+from acceptance_fixtures.simulator import NotConnectedError, SimulatorServer
 from acceptance_fixtures.simulator.codec import Codec
 from acceptance_fixtures.simulator.scenario import Scenario, check_match
 from acceptance_fixtures.world import World
 from harness.capabilities import load_catalogue, split_id
+from harness.evidence import EvidenceWriter, MemorySink
 from harness.evidence.redact import is_secret_key
 from harness.manifest import parse_manifest
+from harness.secret_scan import encoded_forms, scan
 from tests.platforms import fake_platform
+from tests.platforms.adapter_double import WAIT, AdapterDouble, Answer, doubles, free_port, running
 
 pytestmark = pytest.mark.unit
 
@@ -234,3 +245,149 @@ def test_live_target_if_any(platform: Platform) -> None:
     for mode in target.modes:
         codec = target.codec(mode, TOKEN, reverse_url=f"ws://127.0.0.1:9{target.reverse_path() or '/'}")
         assert isinstance(codec, Codec), mode
+
+
+# ---- faults behave (through the platform's adapter double, tests/platforms/<folder>/double.py) ----------------------
+DOUBLES = doubles()
+#: How long past a slow fault's delay the answer may take, and how promptly a refused injection must fail.
+SLACK = 2.0
+#: The slow fault's delay.
+DELAY = 1.0
+#: A token whose URL-encoded and base64 forms differ from it.
+SECRET_TOKEN = "contract/secret+Tk=9xQ2Lw5"
+
+
+def _double(name: str, token: str = TOKEN) -> AdapterDouble:
+    try:
+        return DOUBLES[name](token)
+    except KeyError:
+        pytest.fail(f"no adapter double for platform {name!r}: add DOUBLE to tests/platforms/<folder>/double.py "
+                    "(see tests/platforms/adapter_double.py)")
+
+
+def _kinds(sink: MemorySink, kind: str) -> list[dict]:
+    return [r for r in sink.records if r["record"] == kind]
+
+
+@pytest.mark.parametrize("name,framework,mode", _bound())
+async def test_error_fault_answers_in_the_platform_error_shape_until_cleared(name: str, framework: str, mode: str) -> None:
+    sink = MemorySink()
+    double = _double(name)
+    async with running(double, PLATFORMS[name], framework, mode,
+                       writer=EvidenceWriter(sink, run_id="contract", producer="simulator")) as pair:
+        (faulted, fparams), (other, oparams) = double.quiet_actions(pair.sim.world)
+        assert double.answer(await double.call(faulted, fparams)).ok, "the quiet action answers normally"
+        await pair.sim.set_faults({"error": {"retcode": 177, "message": "contract boom", "actions": [faulted]}})
+        assert double.answer(await double.call(faulted, fparams)) == Answer(False, 177, "contract boom")
+        rec = _kinds(sink, "platform_received")[-1]
+        assert rec["action"] == faulted and rec["observed"]["fault"] == "error" and rec["observed"]["ok"] is False
+        assert rec["observed"]["retcode"] == 177
+        assert pair.sim.received(faulted)[-1].fault == "error"
+        assert double.answer(await double.call(other, oparams)).ok, "an error fault fails only the selected actions"
+        await pair.sim.set_faults({"unsupported": [other]})
+        assert not double.answer(await double.call(other, oparams)).ok
+        assert pair.sim.received(other)[-1].fault == "unsupported"
+        await pair.sim.clear_faults()
+        assert double.answer(await double.call(faulted, fparams)).ok and double.answer(await double.call(other, oparams)).ok
+        assert pair.sim.received()[-1].fault is None
+
+
+@pytest.mark.parametrize("name,framework,mode", _bound())
+async def test_slow_fault_is_bounded_and_blocks_no_other_action(name: str, framework: str, mode: str) -> None:
+    double = _double(name)
+    async with running(double, PLATFORMS[name], framework, mode) as pair:
+        (slow, sparams), (other, oparams) = double.quiet_actions(pair.sim.world)
+        await pair.sim.set_faults({"slow": {"seconds": DELAY, "actions": [slow]}})
+        t0 = time.monotonic()
+        task = asyncio.create_task(double.call(slow, sparams))
+        arrived = await pair.sim.wait_for_action(slow, timeout=WAIT)
+        assert arrived.fault == "slow" and not task.done(), "the record comes first, the answer later"
+        assert double.answer(await double.call(other, oparams)).ok and not task.done(), "other actions are not held up"
+        assert double.answer(await task).ok
+        assert DELAY <= time.monotonic() - t0 < DELAY + SLACK
+        await pair.sim.set_faults({"slow": None})
+        t0 = time.monotonic()
+        assert double.answer(await double.call(slow, sparams)).ok and time.monotonic() - t0 < DELAY * 0.8
+
+
+@pytest.mark.parametrize("name,framework,mode", _bound())
+async def test_drop_and_outage_are_bounded_and_recover(name: str, framework: str, mode: str) -> None:
+    sink = MemorySink()
+    double = _double(name)
+    async with running(double, PLATFORMS[name], framework, mode,
+                       writer=EvidenceWriter(sink, run_id="contract", producer="simulator")) as pair:
+        sim = pair.sim
+        (action, params), _ = double.quiet_actions(sim.world)
+        await sim.drop_connection()
+        await sim.wait_disconnected(WAIT)
+        await pair.reconnect(connections=2)
+        assert double.answer(await double.call(action, params)).ok
+
+        await sim.set_faults({"offline": True})
+        await sim.wait_disconnected(WAIT)
+        scenario = sim.scenarios()[0].name
+        t0 = time.monotonic()
+        with pytest.raises(NotConnectedError):
+            await sim.inject(scenario, connect_timeout=0.2)
+        assert time.monotonic() - t0 < 0.2 + SLACK, "a refused injection fails promptly"
+        assert _kinds(sink, "inject") == [], "nothing is claimed that was never sent"
+        if pair.dials:
+            with pytest.raises(Exception):
+                await double.dial(pair.adapter_config)  # the outage refuses the adapter
+        else:
+            await asyncio.sleep(0.3)
+            assert double.connections == 2, "the simulator does not dial during an outage"
+        assert not sim.connected
+
+        await sim.set_faults({"offline": False})
+        await pair.reconnect(connections=3)
+        assert double.answer(await double.call(action, params)).ok
+        injected = await sim.inject(scenario)
+        assert _kinds(sink, "inject")[-1]["scenario"] == scenario and injected.frames
+
+
+@pytest.mark.parametrize("name,framework,mode", _bound())
+async def test_injection_without_an_adapter_fails_promptly(name: str, framework: str, mode: str) -> None:
+    platform = PLATFORMS[name]
+    sink = MemorySink()
+    closed = free_port()  # nothing listens: a codec that dials keeps retrying
+    codec = platform.codec(framework, access_token=TOKEN, stack=_stack(platform, framework, mode, "b1", closed),
+                           bot_id="b1", mode=mode)
+    async with SimulatorServer(codec, writer=EvidenceWriter(sink, run_id="contract", producer="simulator")) as sim:
+        assert not sim.connected
+        t0 = time.monotonic()
+        with pytest.raises(NotConnectedError):
+            await sim.inject(sim.scenarios()[0].name, connect_timeout=0.2)
+        with pytest.raises(NotConnectedError):
+            await sim.inject_raw(platform.trigger_frame(sim.world, "nobody listens"), connect_timeout=0.2,
+                                 capabilities=["event:message.received"])
+        assert time.monotonic() - t0 < 0.4 + SLACK
+    assert _kinds(sink, "inject") == []
+
+
+# ---- secrets are masked in what the simulator writes --------------------------------------------------------------
+@pytest.mark.parametrize("name,framework,mode", _bound())
+async def test_the_token_never_reaches_the_evidence_file(name: str, framework: str, mode: str, tmp_path: Path) -> None:
+    path = tmp_path / "simulator.jsonl"
+    writer = EvidenceWriter.to_file(path, run_id="contract", producer="simulator", secrets=[SECRET_TOKEN])
+    double = _double(name, SECRET_TOKEN)
+    try:
+        async with running(double, PLATFORMS[name], framework, mode, writer=writer) as pair:
+            scenario = next(s for s in pair.sim.scenarios() if s.capabilities).name
+            await pair.sim.inject(scenario)
+            forms = encoded_forms(SECRET_TOKEN)  # the adapter echoes its token in every form it might
+            text = f"token {forms['plain']} url {forms['url-encoded']} b64 {forms['base64']}"
+            action, params = double.text_action(pair.sim.world, text)
+            await double.call(action, params)
+            await pair.sim.wait_for_action(action, timeout=WAIT)
+    finally:
+        writer.close()
+    lines = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    kinds = [r["record"] for r in lines]
+    sent = [r for r in lines if r["record"] == "platform_received" and r.get("action") == action]
+    assert kinds.count("inject") == 1 and len(sent) == 1
+    assert " url " in json.dumps(sent[0]["observed"]), "the text was recorded (masked), not left out"
+    assert [r["scenario"] for r in lines if r["record"] == "inject"] == [scenario]
+    result = scan([path], [SECRET_TOKEN])
+    assert result.files == 1 and result.forms >= 3
+    assert result.leaks == [], f"{name}/{framework}/{mode}: the token leaked into the evidence: {result.leaks}"

@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from acceptance_fixtures.webui import mount_ui
-from tests.fixtures.onebot_helpers import onebot_pair
+from tests.platforms.onebot_v11.onebot_helpers import onebot_pair
 
 
 def ui_headers(sim: Any) -> dict[str, str]:

@@ -14,7 +14,7 @@ from acceptance_fixtures.simulator import SimulatorServer
 from acceptance_fixtures.webui import app as webui_app
 from acceptance_fixtures.webui import mount_ui
 from acceptance_fixtures.world import ALICE, BOB, BOT_ID, CAROL, DAVE, EVE, FRANK, INVITE_GROUP, MAIN_GROUP, QUOTE_MESSAGE_ID
-from tests.fixtures.onebot_helpers import records
+from tests.platforms.onebot_v11.onebot_helpers import records
 from tests.ui.conftest import ui_api, ui_headers
 
 pytestmark = pytest.mark.unit

@@ -12,7 +12,7 @@ from acceptance_fixtures.world import ALICE, CAROL, MAIN_GROUP
 from harness.components import default_registry, load_registry
 from harness.ui.client import SimClient
 from harness.ui.rendered import observed_components, read_message_js, rendered_problems
-from tests.fixtures.onebot_helpers import onebot_pair
+from tests.platforms.onebot_v11.onebot_helpers import onebot_pair
 from tests.unit.test_components import STICKER
 
 pytestmark = pytest.mark.unit

@@ -16,7 +16,7 @@ from harness.session import AcceptanceSession
 from harness.ui.client import SimClient
 from harness.ui.phase import UIPhase
 from harness.ui.rendered import rendered_problems
-from tests.fixtures.onebot_helpers import onebot_pair, records
+from tests.platforms.onebot_v11.onebot_helpers import onebot_pair, records
 
 pytestmark = pytest.mark.unit
 

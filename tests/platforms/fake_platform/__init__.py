@@ -2,8 +2,11 @@
 
 "Fake chat" speaks JSON over one forward WebSocket (``/fake/ws`` on the simulator's port, ``Authorization:
 Bearer <token>``): the adapter dials it, the simulator sends event frames (``{"type": "message", ...}``) and
-answers action calls (``{"action": ..., "params": ..., "echo": ...}``) from the world, recording each as
-``platform_received``. One framework binds it: ``fakebot`` (made up, so the fake never serves a real run).
+answers action calls (``{"action": ..., "params": ..., "echo": ...}``) with ``{"echo", "ok": true}``, recording
+each as ``platform_received``. The simulator's fault switches apply: an unsupported or error fault answers
+``{"echo", "ok": false, "code": <retcode>, "error": <message>}`` (unsupported: code 404), a slow fault delays the
+answer, not the record, and while offline the endpoint refuses connections (503). One framework binds it:
+``fakebot`` (made up, so the fake never serves a real run).
 
 It is not an entry point: tests register it in-process (``register()`` / the ``fake_platform`` fixture of
 ``tests/platforms/conftest.py``) and unregister it afterwards.
@@ -11,6 +14,7 @@ It is not an entry point: tests register it in-process (``register()`` / the ``f
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import json
@@ -30,6 +34,8 @@ FRAMEWORK = "fakebot"
 WS = "ws"
 PATH = "/fake/ws"
 HERE = Path(__file__).parent
+#: The code of the fake's answer to an action the ``unsupported`` fault switched off.
+UNSUPPORTED = 404
 
 
 # ---- scenarios ---------------------------------------------------------------------------------------------
@@ -66,6 +72,7 @@ class FakeCodec(Codec):
         super().__init__()
         self.access_token = access_token
         self._ws: web.WebSocketResponse | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def secrets(self) -> list[str]:
         return [self.access_token] if self.access_token else []
@@ -87,6 +94,9 @@ class FakeCodec(Codec):
 
     async def stop(self) -> None:
         await self.drop()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def send_event(self, frame: dict[str, Any]) -> None:
         if self._ws is None or self._ws.closed:
@@ -108,6 +118,9 @@ class FakeCodec(Codec):
         if self.access_token and not hmac.compare_digest(request.headers.get("Authorization", ""),
                                                          f"Bearer {self.access_token}"):
             raise web.HTTPUnauthorized(text="bad token")
+        assert self.server is not None
+        if self.server.faults.offline:
+            raise web.HTTPServiceUnavailable(text="simulated outage")
         if self._ws is not None and not self._ws.closed:
             raise web.HTTPConflict(text="one adapter at a time")
         ws = web.WebSocketResponse()
@@ -116,8 +129,10 @@ class FakeCodec(Codec):
         self.state.mark_up()
         try:
             async for msg in ws:
-                if msg.type == WSMsgType.TEXT:
-                    await self._answer(ws, json.loads(msg.data))
+                if msg.type == WSMsgType.TEXT:  # answered concurrently: a slow answer blocks no other
+                    task = asyncio.create_task(self._answer(ws, json.loads(msg.data)))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
         finally:
             self._ws = None
             self.state.mark_down()
@@ -129,8 +144,25 @@ class FakeCodec(Codec):
         observed: dict[str, Any] = {"target": params.get("user") or params.get("group")}
         if "text" in params:
             observed["components"] = [{"type": "Plain", "text": params["text"]}]
-        await self.server.record_action(t=time.time(), action=action, params=params, observed=observed, ok=True)
-        await ws.send_str(json.dumps({"echo": call.get("echo"), "ok": True}))
+        faults = self.server.faults
+        fault, code, error = None, 0, ""
+        if action in faults.unsupported:
+            fault, code, error = "unsupported", UNSUPPORTED, f"unsupported action {action}"
+        elif (err := faults.error_for(action)) is not None:
+            fault, code, error = "error", err.retcode, err.message
+        delay = faults.delay_for(action)
+        if delay and fault is None:
+            fault = "slow"
+        await self.server.record_action(t=time.time(), action=action, params=params, observed=observed,
+                                        ok=not code, retcode=code, fault=fault)
+        if delay:
+            await asyncio.sleep(delay)
+        reply: dict[str, Any] = {"echo": call.get("echo"), "ok": True}
+        if code:
+            reply.update(ok=False, code=code, error=error)
+        if not ws.closed:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_str(json.dumps(reply))
 
 
 # ---- binding and platform ------------------------------------------------------------------------------------
