@@ -75,19 +75,37 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _add_shipped_suite(config: pytest.Config) -> None:
-    """``pytest -m plugin_e2e --adapter NAME`` in a project with no tests of its own runs the acceptance
-    suite shipped with the harness (``harness/suite``): when no path was given on the command line and no
-    ``testpaths`` are configured, and the marker expression asks for ``plugin_e2e``, the suite's file joins
-    the collection. With paths or ``testpaths`` (as in this repository) nothing is added."""
+    """``pytest -m plugin_e2e --adapter NAME`` with no path and no ``testpaths`` runs the acceptance suite
+    shipped with the harness (``harness/suite``) instead of searching the invocation folder (whose
+    virtualenv would hide the installed suite from pytest). With paths or ``testpaths`` (as in this
+    repository) nothing changes; to run the suite beside a project's own tests, name both:
+    ``pytest tests/ --pyargs harness.suite -m plugin_e2e``."""
+    from harness import suite
+
+    path = Path(suite.__file__).resolve().parent / "test_acceptance.py"
+    if config.getoption("pyargs", False) and any(a.split("::")[0] in ("harness.suite", "harness.suite.test_acceptance")
+                                                 for a in config.args):
+        config.stash[_SHIPPED_SUITE] = path  # named explicitly: let its path through a project virtualenv
+        return
     if config.args_source is not pytest.Config.ArgsSource.INVOCATION_DIR:
         return
     if "plugin_e2e" not in (config.getoption("markexpr", "") or ""):
         return
-    from harness import suite
+    config.args[:] = [str(path)]
+    config.stash[_SHIPPED_SUITE] = path
 
-    path = str(Path(suite.__file__).resolve().parent / "test_acceptance.py")
-    if path not in config.args:
-        config.args.append(path)
+
+_SHIPPED_SUITE = pytest.StashKey[Path]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The shipped suite is collected even from a virtualenv inside the project (pytest skips those): the
+    folders on the way to the suite's file are let through; only the suite's own path is collected."""
+    suite = config.stash.get(_SHIPPED_SUITE, None)
+    if suite is not None and (collection_path == suite or collection_path in suite.parents):
+        return False
+    return None
 
 
 def _session(config: pytest.Config) -> AcceptanceSession:

@@ -103,6 +103,13 @@ def test_plugin_e2e_in_a_project_without_tests_runs_the_shipped_suite(pytester, 
                                            str(demo_manifest_dir), "--collect-only", "-q")
     assert result.ret == 0, result.outlines
     assert "demo-adapter@default::api:send_message" in _run_ids(result)
+    # a virtualenv in the project folder is not searched (pytest would collect nothing from it, or all of it)
+    (pytester.path / "venv" / "lib").mkdir(parents=True)
+    (pytester.path / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (pytester.path / "venv" / "lib" / "test_thirdparty.py").write_text("def test_theirs(): pass\n")
+    result = pytester.runpytest_subprocess("-m", "plugin_e2e", "--manifest-dir", str(demo_manifest_dir), "--collect-only", "-q")
+    assert "demo-adapter@default::api:send_message" in _run_ids(result)
+    assert not any("test_thirdparty" in line for line in result.outlines)
     # with a path given, only that path is collected
     pytester.makepyfile(test_own="def test_mine(): pass")
     result = pytester.runpytest_subprocess("test_own.py", "-m", "plugin_e2e", "--manifest-dir", str(demo_manifest_dir),
