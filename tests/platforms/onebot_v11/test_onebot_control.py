@@ -13,23 +13,6 @@ from tests.platforms.onebot_v11.onebot_helpers import onebot_pair, records
 pytestmark = pytest.mark.unit
 
 
-async def test_health_status_world_scenarios() -> None:
-    async with onebot_pair() as (sim, _, _sink), aiohttp.ClientSession(base_url=sim.base_url) as http:
-        assert sim.base_url.startswith("http://127.0.0.1:")
-        async with http.get("/control/health") as r:
-            assert r.status == 200 and await r.json() == {"ok": True, "platform": "onebot-v11", "connected": True}
-        async with http.get("/control/status") as r:
-            status = await r.json()
-            assert status["codec"]["connects"] == 1 and status["faults"]["offline"] is False
-        async with http.get("/control/world") as r:
-            world = await r.json()
-            assert world["roles"]["main_group"] == MAIN_GROUP
-            assert all(m["url"].startswith(sim.base_url + "/media/") for m in world["media"])
-        async with http.get("/control/scenarios") as r:
-            names = [s["name"] for s in (await r.json())["scenarios"]]
-            assert names == [s.name for s in sim.scenarios()] and "message.group.mixed" in names
-
-
 async def test_inject_raw_events_and_actions_since() -> None:
     async with onebot_pair() as (sim, ep, sink), aiohttp.ClientSession(base_url=sim.base_url) as http:
         async with http.post("/control/inject", json={"scenario": "notice.group_ban.ban"}) as r:
