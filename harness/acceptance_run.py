@@ -15,6 +15,7 @@ code introspection -> mark every capability that nothing exercised as ``blocked`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -84,13 +85,14 @@ class AdapterRun:
             return
         try:
             await self._drive(profile, writer)
-        except (HarnessError, TimeoutError, OSError, NotImplementedError, aiohttp.ClientError) as exc:
+        except (HarnessError, TimeoutError, OSError, NotImplementedError, aiohttp.ClientError, ValueError, KeyError) as exc:
             writer.write("skip", adapter=self.adapter, status="blocked", capabilities=[],
                          reason=f"the run stopped: {type(exc).__name__}: {exc}")
             self._say(f"blocked: {exc}")
         finally:
             if self._sim is not None:
-                await self._sim.stop()
+                with contextlib.suppress(Exception):  # bounded: a stuck stop must not hide the run's logs
+                    await asyncio.wait_for(self._sim.stop(), 10.0)
                 self._sim = None
             await self._collect_logs()
         self._record_compat(writer)

@@ -178,10 +178,20 @@ def screenshot_list(detail: dict) -> list[str]:
 
 # ---- file names and links ---------------------------------------------------------------------------------------
 
+_SAFE = re.compile(r"[A-Za-z0-9_@-][A-Za-z0-9_.@-]*")
+
+
 def safe_name(name: str) -> str:
     """A file name made of ``[A-Za-z0-9_.@-]`` only (what the writer names per-run reports by; ``@`` is kept,
-    since a run is ``<adapter>@<mode>``: ``onebot-v11@reverse-ws.json``)."""
-    return re.sub(r"[^A-Za-z0-9_.@-]+", "_", name) or "unnamed"
+    since a run is ``<adapter>@<mode>``: ``onebot-v11@reverse-ws.json``). A name that is not already one
+    (other characters, a leading dot) gets a short hash of the original, so two names never share a file
+    (``a b`` and ``a_b``) and none is hidden (``..``)."""
+    if _SAFE.fullmatch(name or ""):
+        return name
+    import hashlib
+
+    stem = re.sub(r"[^A-Za-z0-9_.@-]+", "_", name or "").lstrip(".") or "unnamed"
+    return f"{stem}-{hashlib.sha256((name or '').encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
 
 #: whitespace, C0/C1 controls and invisible format characters, removed before a link's scheme is judged

@@ -45,12 +45,12 @@ def write_reports(result: CheckResult, report_root: str | Path, run_id: str, *,
     safe = redact_result(result, redactor)
     extra = redact_extra(extra, redactor)
     for res in safe.adapters:
-        base = out / safe_name(res.adapter)
-        base.with_suffix(".json").write_text(json.dumps(adapter_dict(res, generated=generated, problems=safe.problems),
-                                                        indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        base.with_suffix(".md").write_text(adapter_markdown(res, generated=generated, extra=extra, base=out), encoding="utf-8")
-        base.with_suffix(".html").write_text(adapter_html(res, generated=generated, cited=cited, extra=extra, base=out),
-                                             encoding="utf-8")
+        stem = safe_name(res.adapter)  # the suffix is appended: a dot in a name is not an extension
+        (out / f"{stem}.json").write_text(json.dumps(adapter_dict(res, generated=generated, problems=safe.problems),
+                                                     indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (out / f"{stem}.md").write_text(adapter_markdown(res, generated=generated, extra=extra, base=out), encoding="utf-8")
+        (out / f"{stem}.html").write_text(adapter_html(res, generated=generated, cited=cited, extra=extra, base=out),
+                                          encoding="utf-8")
     matrix = build_matrix(safe, generated)
     (out / "matrix.json").write_text(json.dumps(matrix, indent=2) + "\n", encoding="utf-8")
     (out / "matrix.md").write_text(matrix_markdown(matrix), encoding="utf-8")

@@ -62,7 +62,7 @@ def test_each_run_is_its_own_report_and_matrix_column(tmp_path, demo_manifest_di
     from harness.report.model import report_href, safe_name
 
     assert safe_name("onebot-v11@reverse-ws") == "onebot-v11@reverse-ws"
-    assert safe_name("a/b@c d") == "a_b@c_d"
+    assert safe_name("a/b@c d").startswith("a_b@c_d-") and safe_name("a/b@c d") != safe_name("a_b@c_d")
     assert report_href("onebot-v11@forward-ws") == "onebot-v11@forward-ws.html"
     for mode, rendered in (("reverse-ws", True), ("forward-ws", False)):
         s = Story(tmp_path / "ev" / f"{mode}.jsonl", adapter=f"demo-adapter@{mode}")
@@ -80,3 +80,20 @@ def test_each_run_is_its_own_report_and_matrix_column(tmp_path, demo_manifest_di
     assert matrix["rows"]["send:Plain"]["demo-adapter@forward-ws"]["status"] == "partial"
     html = (folder / "matrix.html").read_text()
     assert 'href="demo-adapter@reverse-ws.html"' in html and 'href="demo-adapter@forward-ws.html"' in html
+
+
+def test_every_adapter_gets_its_own_files_and_the_matrix_links_resolve(tmp_path):
+    """A dot in a name is not an extension; names that clean up alike, or start with a dot, never share a file."""
+    from harness.verdicts import AdapterResult, CheckResult
+
+    names = ["x.a", "x.b", "a b", "a_b", "..", "onebot-v11@reverse-ws"]
+    folder = write_reports(CheckResult([AdapterResult(adapter=n) for n in names]), tmp_path, "r", update_latest=False)
+    reports = sorted(p for p in folder.glob("*.json") if p.name != "matrix.json")
+    assert len(reports) == len(names) and not any(p.name.startswith(".") for p in folder.iterdir())
+    assert {json.loads(p.read_text())["adapter"] for p in reports} == set(names)
+    assert (folder / "onebot-v11@reverse-ws.html").is_file() and (folder / "x.a.md").is_file()
+    import re
+    from urllib.parse import unquote
+
+    links = re.findall(r'href="([^"#]+\.html)"', (folder / "matrix.html").read_text())
+    assert len(links) == len(names) and all((folder / unquote(link)).is_file() for link in links)
