@@ -112,7 +112,8 @@ class AstrBotStack(Stack):
         self.root = self.workdir / "root"
         self.log_dir = self.workdir / "logs"
         self.admin_user = ADMIN_USER
-        self.admin_password = "Acc-" + _secrets.token_urlsafe(24)
+        # AstrBot 4.15+ demands an upper- and a lower-case letter and a digit: "Acc" and "7" guarantee them
+        self.admin_password = "Acc-" + _secrets.token_urlsafe(24) + "7"
         self.jwt_secret = _secrets.token_urlsafe(48)
         self.add_secrets(self.admin_password, password_hash(self.admin_password), self.jwt_secret)
 
