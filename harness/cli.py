@@ -442,7 +442,7 @@ def setup(framework: str) -> None:
 def compare(report_a: Path, report_b: Path, out_dir: Path, name: str | None) -> None:
     """Compare two per-adapter JSON reports side by side (Markdown, HTML, JSON).
 
-    Example: acceptance compare reports/<run-a>/onebot-v11@reverse-ws.json reports/<run-b>/onebot-v11@reverse-ws.json
+    Example: acceptance compare reports/<run-a>/<adapter>@<mode>.json reports/<run-b>/<adapter>@<mode>.json
     """
     from harness.report.compare import write_comparison
 

@@ -102,7 +102,7 @@ def baseline_summary(res: AdapterResult) -> dict[str, Any]:
 
 def load_baseline(baseline_dir: Path, adapter: str) -> dict[str, dict] | None:
     """``{capability id: {"level", "status"}}`` committed for a run (``adapter`` is the run name,
-    ``onebot-v11@reverse-ws``: the file ``<baseline_dir>/onebot-v11@reverse-ws.json``), or None."""
+    ``<adapter>@<mode>``: the file ``<baseline_dir>/<adapter>@<mode>.json``), or None."""
     from harness.json_input import load_json_input
 
     path = Path(baseline_dir) / f"{adapter}.json"

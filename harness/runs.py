@@ -1,9 +1,9 @@
 """Run names: one adapter accepted in one transport mode is a run, named ``<adapter>@<mode>``.
 
 A run name is what every evidence record's ``adapter`` field carries, what names the per-run report
-(``reports/<run-id>/onebot-v11@reverse-ws.json``), the matrix column, the capability test ids
-(``test_capability[onebot-v11@reverse-ws::event:message.received]``) and the baseline entry
-(``reports/baseline/<fw>-<version>/onebot-v11@reverse-ws.json``). The part before ``@`` is the manifest
+(``reports/<run-id>/<adapter>@<mode>.json``), the matrix column, the capability test ids
+(``test_capability[<adapter>@<mode>::event:message.received]``) and the baseline entry
+(``reports/baseline/<fw>-<version>/<adapter>@<mode>.json``). The part before ``@`` is the manifest
 name the run is judged against. Standard library only (the checker imports it).
 """
 
@@ -25,7 +25,7 @@ def run_name(adapter: str, mode: str) -> str:
 
 
 def split_run(name: str) -> tuple[str, str | None]:
-    """``("onebot-v11", "reverse-ws")`` for ``onebot-v11@reverse-ws``; ``(name, None)`` without a mode."""
+    """``("chat-adapter", "webhook")`` for ``chat-adapter@webhook``; ``(name, None)`` without a mode."""
     adapter, sep, mode = name.partition(SEP)
     return (adapter, mode or None) if sep else (name, None)
 

@@ -64,8 +64,8 @@ class AcceptanceSession:
     def runs(self):
         """The selected runs (``harness.runs.RunSpec``: manifest x transport mode), default mode first.
 
-        ``--adapter onebot-v11`` selects every mode the platform offers on the framework,
-        ``--adapter onebot-v11@forward-ws`` that one; a mode the framework's binding lacks has no run
+        ``--adapter <adapter>`` selects every mode the platform offers on the framework,
+        ``--adapter <adapter>@<mode>`` that one; a mode the framework's binding lacks has no run
         (``run_notes`` says so)."""
         if self._runs is None:
             from harness.runs import select_runs

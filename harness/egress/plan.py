@@ -1,15 +1,15 @@
 """Egress plans: which host names a framework process reaches the simulators under, and the proof.
 
 A platform binding points an adapter at its simulator with the adapter's own configuration keys
-where they exist. Where the SDK has no such setting (python-telegram-bot's ``api.telegram.org``,
-discord.py's ``discord.com``, the literal hosts of the lark and dingtalk SDKs), it adds the host to
+where they exist. Where the SDK has no such setting (an SDK that calls its
+vendor's literal host name), it adds the host to
 the run's :class:`EgressPlan`; the stack hands the plan to the framework process through
 :meth:`EgressPlan.env` (the harness's start-up hook on ``PYTHONPATH`` plus ``ACCEPTANCE_EGRESS_PLAN``),
 and after the run :meth:`EgressPlan.findings` turns what the hook logged into ``finding`` evidence,
 one per redirected host and per lifted guard, naming the framework.
 
 >>> plan = EgressPlan.build(run_dir / "egress", label="langbot")                 # doctest: +SKIP
->>> plan.redirect("api.telegram.org", simulator_port, tls=True)                   # doctest: +SKIP
+>>> plan.redirect("api.example.test", simulator_port, tls=True)                   # doctest: +SKIP
 >>> plan.lift_langbot_outbound_guard()                                            # doctest: +SKIP
 >>> stack = LangBotStack(..., egress=plan)                                        # doctest: +SKIP
 >>> server_ssl = plan.server_context()          # the simulator's aiohttp site     # doctest: +SKIP
@@ -31,9 +31,9 @@ HOOK_DIR = Path(__file__).resolve().parent / "hook"
 LOG_FILE = "egress.jsonl"
 PLAN_FILE = "plan.json"
 
-#: LangBot 4.11.2's SSRF guard (refuses loopback/private media and webhook URLs; DingTalk: only
-#: dingtalk.com). Called from ``langbot/libs/slack_api/media.py`` and ``langbot/libs/dingtalk_api/api.py``,
-#: which bind the name at import; the release has no switch for it.
+#: LangBot 4.11.2's SSRF guard (refuses loopback/private media and webhook URLs, for some adapters also
+#: every host but the vendor's). Two adapter libraries under ``langbot/libs/`` bind the name at import;
+#: the release has no switch for it.
 LANGBOT_OUTBOUND_GUARD = ("langbot.pkg.utils.outbound_url", "assert_safe_outbound_url")
 
 
@@ -188,7 +188,7 @@ def read_log(path: str | Path) -> list[dict[str, Any]]:
 def findings(path: str | Path, framework: str = "") -> list[dict[str, Any]]:
     """One finding per redirected host, per lifted guard and per destination a guard let through.
 
-    Messages read ``egress redirect: api.telegram.org -> 127.0.0.1:45123 (TLS, harness CA) in langbot``
+    Messages read ``egress redirect: api.example.test -> 127.0.0.1:45123 (TLS, harness CA) in langbot``
     and ``guard lifted: langbot.pkg.utils.outbound_url.assert_safe_outbound_url (allows ...) in langbot``.
     """
     seen: set[tuple] = set()

@@ -1,6 +1,6 @@
 """A run's own certificate authority and server certificates (``trustme``), as files in the run's folder.
 
-Clients that insist on https keep talking to the real host name (``api.telegram.org``); the egress hook
+Clients that insist on https keep talking to the real host name (``api.example.test``); the egress hook
 sends the connection to the simulator and makes the client trust this CA, and the simulator serves a
 certificate for that name signed by it. Nothing here touches a framework's environment.
 

@@ -17,8 +17,8 @@ What is masked:
 2. **values under secret-like keys** (``token``, ``secret``, ``password``, ``app_key``, ``aes_key``,
    ``cookie``, ``authorization``, ...; see :func:`is_secret_key`), in dicts and as ``name=value`` /
    ``name: value`` / ``"name": "value"`` inside text (query strings, forms, headers, reprs, logs);
-3. **value shapes in free text**: JWTs, ``Bearer``/``Basic``/``token`` credentials, Telegram bot
-   tokens (also in ``/bot<token>/`` URL paths), Slack, OpenAI, GitHub, AWS and Google keys, 43-character
+3. **value shapes in free text**: JWTs, ``Bearer``/``Basic``/``token`` credentials, bot tokens
+   (``<id>:<35 chars>``, also in ``/bot<token>/`` URL paths), ``xox*`` workspace tokens, OpenAI, GitHub, AWS and Google keys, 43-character
    AES keys, ``Cookie:``/``Set-Cookie:``/``Authorization:`` header values, URL userinfo passwords and
    key-like URL path segments (``/v1/robots/<id>/<app_key>/events``).
 
@@ -133,11 +133,11 @@ _AUTH_SCHEME = re.compile(
 )
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@?#\"'<>]*:)(?!\*\*\*)([^/\s?#\"'<>]+)(@)")
 _USERTOKEN = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)(?=[^/\s:@?#\"'<>]*\d)([A-Za-z0-9_\-]{16,})(@)")
-_TELEGRAM = re.compile(r"(?<![A-Za-z0-9_:\-])(bot)?(\d{5,12}:[A-Za-z0-9_\-]{35})(?![A-Za-z0-9_\-])")
+_BOT_TOKEN = re.compile(r"(?<![A-Za-z0-9_:\-])(bot)?(\d{5,12}:[A-Za-z0-9_\-]{35})(?![A-Za-z0-9_\-])")
 _TOKENS = re.compile(
     r"(?<![A-Za-z0-9_\-])(?:"
     r"eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}(?:\.[A-Za-z0-9_\-]*){0,3}"  # JWT / JWE
-    r"|xox[abposre]-[A-Za-z0-9\-]{8,}|xapp-\d-[A-Za-z0-9\-]{8,}"  # Slack
+    r"|xox[abposre]-[A-Za-z0-9\-]{8,}|xapp-\d-[A-Za-z0-9\-]{8,}"  # workspace tokens
     r"|sk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}"  # OpenAI / Anthropic
     r"|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_\-]{20,}"  # GitHub, GitLab
     r"|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_\-]{35}"  # AWS, Google
@@ -325,7 +325,7 @@ class Redactor:
         """What applies to URLs even under id-like keys: userinfo, secret query parameters, bot-token paths."""
         s = _USERINFO.sub(lambda m: m.group(1) + self.mask(m.group(2)) + m.group(3), s)
         if ":" in s:
-            s = _TELEGRAM.sub(self._r_telegram, s)
+            s = _BOT_TOKEN.sub(self._r_bot_token, s)
         if "=" in s:
             s = self._kv(s)
         return s
@@ -341,7 +341,7 @@ class Redactor:
                 s = _USERINFO.sub(lambda m: m.group(1) + self.mask(m.group(2)) + m.group(3), s)
                 s = _USERTOKEN.sub(lambda m: m.group(1) + self.mask(m.group(2)) + m.group(3), s)
         if has_colon and len(s) >= 40:
-            s = _TELEGRAM.sub(self._r_telegram, s)
+            s = _BOT_TOKEN.sub(self._r_bot_token, s)
         if "eyJ" in s or "xox" in s or "-" in s or "_" in s or "AKIA" in s or "AIza" in s:
             s = _TOKENS.sub(lambda m: self.mask(m.group(0)), s)
         if has_colon or has_eq:
@@ -412,7 +412,7 @@ class Redactor:
             return m.group(0)
         return m.group(1) + m.group(2) + keep + self.mask(body) + trail
 
-    def _r_telegram(self, m: re.Match) -> str:
+    def _r_bot_token(self, m: re.Match) -> str:
         return (m.group(1) or "") + self.mask(m.group(2))
 
     def _r_kv(self, m: re.Match) -> str:

@@ -183,7 +183,7 @@ _SAFE = re.compile(r"[A-Za-z0-9_@-][A-Za-z0-9_.@-]*")
 
 def safe_name(name: str) -> str:
     """A file name made of ``[A-Za-z0-9_.@-]`` only (what the writer names per-run reports by; ``@`` is kept,
-    since a run is ``<adapter>@<mode>``: ``onebot-v11@reverse-ws.json``). A name that is not already one
+    since a run is ``<adapter>@<mode>``: ``<adapter>@<mode>.json``). A name that is not already one
     (other characters, a leading dot) gets a short hash of the original, so two names never share a file
     (``a b`` and ``a_b``) and none is hidden (``..``)."""
     if _SAFE.fullmatch(name or ""):

@@ -2,7 +2,7 @@
 ``adapter@mode``), through the full plugin path.
 
 One test per capability, generated from the manifests and the platform's modes:
-``test_capability[onebot-v11@reverse-ws::event:message.received]``. Outcome of a capability test:
+``test_capability[<adapter>@<mode>::event:message.received]``. Outcome of a capability test:
 
 * ``blocked`` / ``not-supported``: skipped, with the reason;
 * ``untested``: fails (declared, and nothing proved or blocked it);
@@ -11,7 +11,7 @@ One test per capability, generated from the manifests and the platform's modes:
   reason (a known finding about the framework or adapter);
 * otherwise ``failed`` fails; ``accepted`` and ``partial`` pass (the exact level is in the reports).
 
-Run it from anywhere: ``pytest --pyargs harness.suite -m plugin_e2e --adapter onebot-v11``. The tests carry
+Run it from anywhere: ``pytest --pyargs harness.suite -m plugin_e2e --adapter <adapter>``. The tests carry
 their own markers (``plugin_e2e``, ``asyncio(loop_scope="session")``), so they also work when re-exported
 from another module (``tests/acceptance/test_plugin_e2e.py``) and without ``asyncio_mode = auto``.
 """

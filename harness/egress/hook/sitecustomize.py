@@ -9,10 +9,10 @@ the framework's environment and nothing of the installed release is edited.
   exactly as without it.
 * With the variable (inline JSON, or the path of a JSON file) it applies the plan:
 
-  ``{"hosts": {"api.telegram.org": {"port": 45123, "tls": true}}, "ca_file": ".../ca.pem",
+  ``{"hosts": {"api.example.test": {"port": 45123, "tls": true}}, "ca_file": ".../ca.pem",
   "ca_bundle": ".../ca-bundle.pem", "state_dir": "...", "log": ".../egress.jsonl", "label": "langbot",
   "guards": [{"module": "langbot.pkg.utils.outbound_url", "function": "assert_safe_outbound_url",
-  "allow": ["127.0.0.1:45123", "api.telegram.org"], "on_allow": "return_first_arg"}]}``
+  "allow": ["127.0.0.1:45123", "api.example.test"], "on_allow": "return_first_arg"}]}``
 
   - resolver: ``socket.getaddrinfo`` / ``gethostbyname`` / ``gethostbyname_ex`` answer 127.0.0.1 and
     the mapped port for the exact mapped names (any requested port); every other name goes to the real

@@ -21,8 +21,8 @@ redaction (``harness/evidence/writer.py``, ``redact.py``) and the LangBot probe'
 (``probes/langbot/acceptance_probe``: event description, component vocabulary, the sweep).
 
 What stands in for LangBot's core: a minimal runtime object for adapters that ask for one
-(``bind_runtime``; OneBot checks that its bot is still placed and enabled), and, in OneBot reverse
-mode, a WebSocket endpoint that performs the checks of LangBot's ``/bots/<uuid>/onebot/v11/ws``
+(``bind_runtime``; an adapter may check that its bot is still placed and enabled), and, for a reverse
+mode, a WebSocket endpoint that performs the checks of LangBot's per-bot WebSocket route
 route (bearer token, ``X-Client-Role``, ``X-Self-ID``, one connection) before handing the socket to
 the adapter's own ``serve_connection``.
 """
@@ -413,7 +413,7 @@ class Driver:
                 self.rec.finding(f"the adapter's run_async() ended with {type(exc).__name__}: {exc}", traceback=text)
 
     async def _serve_reverse(self, port: int, path: str) -> str:
-        """OneBot reverse WS: the checks LangBot's route makes, then the adapter's own ``serve_connection``."""
+        """A reverse WebSocket: the checks LangBot's per-bot route makes, then the adapter's own ``serve_connection``."""
         from http import HTTPStatus
 
         from websockets.asyncio.server import serve

@@ -1,7 +1,7 @@
 """Describe one AstrBot event as the ``event`` part of an evidence record.
 
 AstrBot hands plugins one event class per platform (``AstrMessageEvent`` subclasses such as
-``AiocqhttpMessageEvent``) whose ``message_obj`` (``AstrBotMessage``) carries the message type
+``<Platform>MessageEvent``) whose ``message_obj`` (``AstrBotMessage``) carries the message type
 (``GroupMessage``, ``FriendMessage``, ``OtherMessage``), ids, sender, chain and the raw platform
 object (``raw_message``). AstrBot has no typed notice/request events: an adapter may deliver a
 platform's non-message events (joins, recalls, requests ...) as message events with an empty chain.

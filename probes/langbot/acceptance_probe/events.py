@@ -10,7 +10,7 @@ names differ by event class (SDK ``langbot_plugin.api.entities.builtin.platform.
 * friend events: ``user`` (+ ``request_id``, ``message``);
 * bot events: ``group``, ``operator``/``inviter``, ``duration``, ``request_id``;
 * feedback.received: flat ``user_id``, ``session_id``, ``message_id``;
-* platform.specific: ``action`` + ``data``; vendor events (wecomcs.*, wecombot.*) carry ``user``,
+* platform.specific: ``action`` + ``data``; vendor events (``<adapter>.*``) carry ``user``,
   ``chat_id``, ``external_userid`` ...
 """
 
