@@ -507,22 +507,24 @@ def check_adapter(name: str, manifest: Manifest | None, b: _Bucket | None, files
 
 
 def check(manifests: list[Manifest], evidence: Iterable[str | Path], *, strict: bool = False,
-          only_declared_adapters: bool = False) -> CheckResult:
+          only_declared_adapters: bool = False, runs: Iterable[str] | None = None) -> CheckResult:
     """Check evidence against manifests. Adapters with evidence but no manifest are checked too
-    (everything they show is ``undeclared``) unless ``only_declared_adapters``."""
+    (everything they show is ``undeclared``) unless ``only_declared_adapters``. ``runs``: the selected
+    ``adapter@mode`` runs; each gets a result, evidence or not (a run that wrote nothing is not lost)."""
     # Checking builds millions of small containers that can never form cycles; the cyclic GC
     # would rescan them over and over (it tripled the time in bench/checker_throughput.py).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check(manifests, evidence, strict=strict, only_declared_adapters=only_declared_adapters)
+        return _check(manifests, evidence, strict=strict, only_declared_adapters=only_declared_adapters,
+                      runs=None if runs is None else list(runs))
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
 def _check(manifests: list[Manifest], evidence: Iterable[str | Path], *, strict: bool,
-           only_declared_adapters: bool) -> CheckResult:
+           only_declared_adapters: bool, runs: list[str] | None = None) -> CheckResult:
     buckets, read = collect(evidence, strict=strict)
     by_name = {m.name: m for m in manifests}
     # A run is ``<manifest name>@<mode>`` (harness/runs.py): its bucket is judged against the manifest
@@ -532,9 +534,13 @@ def _check(manifests: list[Manifest], evidence: Iterable[str | Path], *, strict:
         base, sep, mode = n.partition("@")
         if sep and mode and base in by_name:
             runs_of[base].append(n)
+    for n in runs or ():  # selected runs: judged whether or not they wrote evidence
+        base = n.partition("@")[0]
+        if base in by_name and n not in runs_of[base]:
+            runs_of[base].append(n)
     names: list[tuple[str, str]] = []
     for m in by_name:
-        if m in buckets or not runs_of.get(m):
+        if (m in buckets and runs is None) or not runs_of.get(m):
             names.append((m, m))
         names += [(r, m) for r in runs_of.get(m, ())]
     if not only_declared_adapters:

@@ -73,6 +73,11 @@ def select_runs(manifests: list, framework: str, selectors: list[str], modes: li
     platforms in the import layers, see .importlinter)."""
     wanted: dict[str, set[str] | None] = {}
     for sel in selectors:
+        if sel.endswith(SEP):
+            from harness.errors import InputError
+
+            raise InputError(f"'{sel}' names no mode after '{SEP}'; give NAME for every mode or NAME{SEP}MODE for one",
+                             field="--adapter")
         adapter, mode = split_run(sel)
         if mode is None:
             wanted[adapter] = None

@@ -126,10 +126,10 @@ class AcceptanceSession:
         from harness.evidence.redact import Redactor
         from harness.report import write_reports
 
-        result = check(self.manifests(), files, only_declared_adapters=True)
-        if self._runs is not None:  # a selected adapter@mode with no evidence yet: no report for other modes
-            selected = {r.name for r in self._runs}
-            result.adapters = [a for a in result.adapters if a.adapter in selected or "@" in a.adapter] or result.adapters
+        selected = [r.name for r in self._runs] if self._runs is not None else None
+        result = check(self.manifests(), files, only_declared_adapters=True, runs=selected)
+        if selected is not None:  # the selected runs, each with its report (a run with no evidence: untested)
+            result.adapters = [a for a in result.adapters if a.adapter in selected] or result.adapters
         for res in result.adapters:
             res.logs.update(self.logs.get(res.adapter, {}))
             res.screenshots += self.screenshots.get(res.adapter, [])

@@ -115,3 +115,19 @@ def test_each_platform_is_one_folder_under_platforms() -> None:
         if platform.params_file() is not None:
             assert folder in platform.params_file().resolve().parents, name
     assert not (ROOT / "harness" / "data" / "declarations").exists()
+
+
+ANY_PLATFORM_NAME = re.compile(r"onebot|aiocqhttp|telegram|discord|slack|lark|feishu|dingtalk|kook|qqofficial|qq_official|"
+                            r"wecom|officialaccount|tailchat|tangsengdaodao|tsdd|post_type", re.IGNORECASE)
+
+
+def test_generic_files_name_no_platform_even_in_prose() -> None:
+    """Not even a docstring or README outside a platform's own folder names a platform: each such place is one the
+    next platform's author would have to edit (``git ls-files`` of harness/, probes/, fixtures/)."""
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files", "harness", "probes", "fixtures"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split()
+    hits = [f"{f}:{n}" for f in files if not f.startswith("fixtures/platforms/") or f.count("/") == 2
+            for n, line in enumerate((ROOT / f).read_text("utf-8", "replace").splitlines(), 1) if ANY_PLATFORM_NAME.search(line)]
+    assert hits == []

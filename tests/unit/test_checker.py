@@ -241,3 +241,24 @@ def test_a_manifest_without_run_evidence_keeps_its_own_name(tmp_path, demo_manif
     Story(tmp_path / "e.jsonl").outbound(["api:send_message"])  # plain adapter name (older evidence)
     result = check(load_manifest_dir(demo_manifest_dir), [tmp_path / "e.jsonl"])
     assert [a.adapter for a in result.adapters] == ["demo-adapter"]
+
+
+def test_a_selected_run_without_evidence_still_has_a_result(manifests, tmp_path):
+    """Two runs selected, one wrote nothing: it is reported (untested), not silently missing from the result."""
+    from .evidence_factory import Story
+
+    s = Story(tmp_path / "e.jsonl", adapter="demo-adapter@a")
+    s.outbound(["api:send_message", "send:Plain"], [{"type": "Plain", "text": "hi"}])
+    result = check(manifests, [tmp_path / "e.jsonl"], only_declared_adapters=True, runs=["demo-adapter@a", "demo-adapter@b"])
+    names = [a.adapter for a in result.adapters]
+    assert names == ["demo-adapter@a", "demo-adapter@b"]
+    b = result.adapter("demo-adapter@b")
+    assert b.verdict("api:send_message").status.value == "untested" and b.status.value != "accepted"
+
+
+def test_an_empty_mode_selector_is_an_input_error(manifests):
+    from harness.errors import InputError
+    from harness.runs import select_runs
+
+    with pytest.raises(InputError, match="names no mode"):
+        select_runs(manifests, "langbot", ["demo-adapter@"], [], lambda name: None)
