@@ -318,8 +318,7 @@ class LangBotStack(Stack):
         name = name or f"acceptance {adapter} {n}"
         assert self.probe is not None
         try:
-            processor = await client.create_event_processor(
-                f"acceptance probe {adapter} {n}", self.probe.component_ref, params, self.allowed_platform_tools)
+            processor = await self._create_processor(client, f"acceptance probe {adapter} {n}", params)
             bot_uuid = await client.create_bot(name, adapter, adapter_config, enable=False)
             await client.update_bot(bot_uuid, {
                 "plugin_processors": [{"processor_uuid": processor, "enabled": True}],
@@ -334,6 +333,28 @@ class LangBotStack(Stack):
         self.bots[bot_uuid] = Bot(bot_uuid, adapter, name, adapter_config, params, processor)
         self.timings[f"create_bot:{bot_uuid}"] = time.monotonic() - t0
         return bot_uuid
+
+    #: Pauses before retrying a processor creation that failed inside LangBot (HTTP 5xx).
+    PROCESSOR_RETRY_DELAYS = (1.0, 3.0)
+
+    async def _create_processor(self, client: LangBotClient, name: str, params: dict) -> str:
+        """Create the probe's event processor. LangBot answers 500 when its runner registry's query of the
+        plugin runtime fails for a moment (seen once on CI right after a sweep); the insert is its last step,
+        so nothing was created and a bounded retry is safe. A dead runtime still fails: ``self.error`` names it."""
+        assert self.probe is not None
+        for attempt, delay in enumerate((*self.PROCESSOR_RETRY_DELAYS, None), start=1):
+            try:
+                return await client.create_event_processor(name, self.probe.component_ref, params,
+                                                           self.allowed_platform_tools)
+            except LangBotAPIError as exc:
+                dead = [n for n, proc in self.processes.items() if not proc.alive()]
+                if exc.status < 500 or delay is None or dead:
+                    raise
+                _say(f"creating the probe processor failed inside LangBot (attempt {attempt}, "
+                     f"{self.redact_text(str(exc))[:200]}); retrying in {delay:.0f}s")
+                self.timings[f"retry:create_event_processor:{attempt}"] = delay
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
 
     async def delete_bot(self, bot_uuid: str) -> None:
         client = self._require_started()

@@ -252,3 +252,50 @@ def test_event_capabilities():
         {"type": "Source", "id": 1}, {"type": "Plain", "text": "a"}, {"type": "At", "target": 2}, {"type": "Plain", "text": "b"}]})
     assert event_capabilities(event) == ["event:message.received", "receive:Plain", "receive:At", "receive:mixed"]
     assert event_capabilities(describe_event({"type": "bot.muted"})) == ["event:bot.muted"]
+
+
+class _FlakyClient:
+    """Answers HTTP 500 ``failures`` times, then creates the processor."""
+
+    def __init__(self, failures: int, status: int = 500) -> None:
+        self.failures, self.status, self.calls = failures, status, 0
+
+    async def create_event_processor(self, *args, **kwargs) -> str:
+        from harness.stacks.langbot_api import LangBotAPIError
+
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise LangBotAPIError("POST", "/api/v1/agents", self.status, {"code": "internal_error"})
+        return "processor-uuid"
+
+
+def _bare_langbot_stack(monkeypatch):
+    from harness.stacks.langbot import LangBotStack
+
+    stack = LangBotStack.__new__(LangBotStack)
+    stack.probe = type("P", (), {"component_ref": "plugin:x/y/z"})()
+    stack.processes, stack.allowed_platform_tools, stack.timings = {}, [], {}
+    stack.redact_text = lambda text: text
+    monkeypatch.setattr(LangBotStack, "PROCESSOR_RETRY_DELAYS", (0.0, 0.0))
+    return stack
+
+
+async def test_processor_creation_retries_a_transient_langbot_500(monkeypatch):
+    stack = _bare_langbot_stack(monkeypatch)
+    client = _FlakyClient(failures=2)
+    assert await stack._create_processor(client, "p", {}) == "processor-uuid"
+    assert client.calls == 3 and len([k for k in stack.timings if k.startswith("retry:")]) == 2
+
+
+async def test_processor_creation_gives_up_after_its_retries_and_never_retries_a_4xx(monkeypatch):
+    from harness.stacks.langbot_api import LangBotAPIError
+
+    stack = _bare_langbot_stack(monkeypatch)
+    client = _FlakyClient(failures=5)
+    with pytest.raises(LangBotAPIError):
+        await stack._create_processor(client, "p", {})
+    assert client.calls == 3
+    client = _FlakyClient(failures=1, status=400)
+    with pytest.raises(LangBotAPIError):
+        await stack._create_processor(client, "p", {})
+    assert client.calls == 1
