@@ -21,6 +21,7 @@ from harness.evidence.reader import ReadResult, iter_records, ref_text
 from harness.fidelity import compare_components, component_problems
 from harness.levels import COMPLETING_LEVELS, Level, Status, strength
 from harness.manifest.model import Manifest
+from harness.truth import compare_args, compare_effects, compare_fields, compare_result, expected_effects
 from harness.verdicts import AdapterResult, CheckResult, Verdict
 from harness.evidence.writer import now_iso as iso_of
 
@@ -200,11 +201,16 @@ def _inbound_observations(b: _Bucket) -> tuple[dict[str, list[Observation]], set
         level = inj_level if observer == "probe" else Level.ADAPTER_LIVE if observer == "adapter-driver" else None
         if level is None:
             continue
-        expected = (inj.get("expected") or {}).get("components")
+        expectation = inj.get("expected") or {}
+        expected = expectation.get("components")
         problems = component_problems(expected, ev.get("components")) if expected is not None else []
+        field_text, field_detail = _field_verdict(expectation, ev)
         justified = bool(inj.get("justification"))
         refs = [ref, ev_ref]  # shared by this injection's observations (read-only)
         for cap, kind, name in caps:
+            if kind == "event":  # the event's own fields judge the event capability, components the receive ones
+                obs[cap].append(Observation(level, not field_text, refs, field_text, justified=justified, detail=field_detail))
+                continue
             # Component fidelity judges the receive components (the event itself arrived): a mixed
             # chain on everything, one component on what concerns its own type (checklist: Plain text
             # exact, At target, Source id...), so stripped text next to a mention fails Plain, not At.
@@ -220,6 +226,95 @@ def _inbound_observations(b: _Bucket) -> tuple[dict[str, list[Observation]], set
                         message = f"{name} not present in the received chain {sorted(t for t in types if t)}"
             obs[cap].append(Observation(level, not message, refs, message, justified=justified))
     return obs, index.used
+
+
+def _field_verdict(expectation: dict, ev: dict) -> tuple[str, dict[str, Any] | None]:
+    """An event's fields against the injection's ``expected.fields``: the differences (as the failure
+    message) and the detail (how many fields were compared, the limitations: fields the platform cannot
+    carry, per the expectation, and fields the framework's event record lacks)."""
+    fields, limits = expectation.get("fields"), expectation.get("limits")
+    if not fields and not limits:
+        return "", None
+    problems, absent = compare_fields(fields, ev)
+    limitations = [f"{k}: {v}" for k, v in (limits or {}).items()]
+    limitations += [f"{k}: not carried by the framework's event" for k in absent]
+    detail: dict[str, Any] = {"compared": sorted(set(fields or ()) - set(absent))}
+    if limitations:
+        detail["limitations"] = limitations
+    return "; ".join(problems), detail
+
+
+_API_INFO: dict[str, dict] = {}
+
+
+def _api_info(name: Any) -> dict:
+    info = _API_INFO.get(name)
+    if info is None:
+        info = _API_INFO[name] = load_catalogue().info("api", name) if isinstance(name, str) else {}
+    return info
+
+
+def _truth_verdict(call: dict, api: dict, arrived: list[tuple[int, dict]]) -> tuple[list[str], list[int], list[str], list[str]]:
+    """A call that reached the platform, against the world: its arguments as received, its result against the
+    world's answer truth, and the world's state afterwards (the catalogue names which apply, per API).
+    Returns (differences, refs of the records that decided, limitations, what was compared)."""
+    info = _api_info(api.get("name"))
+    call_input = api.get("input") if isinstance(api.get("input"), dict) else {}
+    problems: list[str] = []
+    refs: list[int] = []
+    limits: list[str] = []
+    compared: list[str] = []
+    asked = {k: call_input[k] for k in info.get("params") or () if k in call_input}
+    target = (call.get("expected") or {}).get("target")
+    if isinstance(target, dict):
+        asked.setdefault("target_type", target.get("type"))
+        asked.setdefault("target_id", target.get("id"))
+    if asked:
+        candidates = [(r, args) for r, rec in arrived if isinstance(args := _get(rec, "observed.args"), dict) and set(args) & set(asked)]
+        if candidates:
+            compared.append("arguments")
+            results = [(r, compare_args(asked, args)) for r, args in candidates]
+            good = [r for r, diff in results if not diff]
+            if good:
+                refs.append(good[0])
+            else:
+                problems += results[0][1]
+                refs.append(results[0][0])
+        else:
+            limits.append("the simulated platform reports no arguments for this call, so they were not compared")
+    key = info.get("result")
+    if key:
+        truths = [(r, t[key]) for r, rec in arrived if isinstance(t := _get(rec, "observed.truth"), dict) and key in t]
+        facts = api.get("facts")
+        if truths and isinstance(facts, dict) and key in facts:
+            compared.append(f"{key} result")
+            results = [(r, compare_result(key, t, facts[key])) for r, t in truths]
+            good = [(r, absent) for r, (diff, absent) in results if not diff]
+            if good:
+                refs.append(good[0][0])
+                limits += [f"{a}: not carried by the framework's result" for a in good[0][1]]
+            else:
+                problems += results[0][1][0]
+                refs.append(results[0][0])
+        elif truths:
+            limits.append(f"the probe reports no normalised {key} result, so the world's data were not compared")
+        else:
+            limits.append(f"the simulated platform reports no {key} truth for this call")
+    effect = expected_effects(info.get("effect") or {}, call_input)
+    if effect:
+        afters = [(r, after) for r, rec in arrived if isinstance(after := _get(rec, "observed.after"), dict)]
+        if afters:
+            compared.append("effect")
+            results = [(r, compare_effects(effect, after)) for r, after in afters]
+            good = [r for r, (diff, _) in results if not diff]
+            if good:
+                refs.append(good[0])
+            else:
+                problems += results[-1][1][0]
+                refs.append(results[-1][0])
+        else:
+            limits.append("the simulated platform reports no state after this call, so its effect was not checked")
+    return problems, refs, limits, compared
 
 
 def _outbound_observations(b: _Bucket) -> dict[str, list[Observation]]:
@@ -271,9 +366,16 @@ def _outbound_observations(b: _Bucket) -> dict[str, list[Observation]]:
                 matched = fits
             else:
                 problem = "; ".join(filter(None, (compare_components(expected, _get(rec, "observed.components")) for _, rec in arrived[:3])))
-        refs = [ref] + [r for r, _ in matched[:5]]
+        truth_problems, truth_refs, limitations, compared = _truth_verdict(call, api, arrived)
+        if truth_problems:
+            problem = "; ".join(filter(None, [problem, *truth_problems]))
+        refs = [ref] + [r for r, _ in matched[:5]] + [r for r in truth_refs if all(r != m for m, _ in matched[:5])]
         seen = [b.ui_seen[mid] for _, rec in matched if (mid := _norm(_get(rec, "observed.message_id"))) in b.ui_seen] if b.ui_seen else []
         detail = {"outbound": "rendered" if seen else "received", "actions": list(dict.fromkeys([rec.get("action", "") for _, rec in matched]))}
+        if limitations:
+            detail["limitations"] = limitations
+        if compared:
+            detail["compared"] = compared
         if seen:
             refs += [r for r, _ in seen]
             detail["screenshots"] = [s for _, rec in seen if (s := rec.get("screenshot"))]

@@ -31,6 +31,9 @@ Event = TypedDict("Event", {
     "class": Union[str, None], "type": Union[str, None], "bot_uuid": Id, "adapter_name": Union[str, None],
     "chat_type": Union[str, None], "chat_id": Id, "sender_id": Id, "user_id": Id, "group_id": Id, "message_id": Id,
     "components": Components, "source_platform_object": Union[bool, None], "fields": Union[dict[str, Any], None],
+    # neutral facts compared with the world (harness/truth.py); absent when the framework's event lacks them
+    "sender_name": Union[str, None], "operator_id": Id, "duration": Union[int, float, str, None],
+    "kicked": Union[bool, None], "request_id": Id, "comment": Union[str, None],
 }, total=False)
 
 
@@ -45,15 +48,22 @@ class Api(TypedDict, total=False):
     error_kind: Union[str, None]
     started: Union[float, None]
     ended: Union[float, None]
+    facts: Union[dict[str, Any], None]  # the result in the neutral shape the world is compared with
 
 
 class Expected(TypedDict, total=False):
     components: Components
+    fields: Union[dict[str, Any], None]
+    limits: Union[dict[str, str], None]
+    target: Union[dict[str, Any], None]
 
 
 class Observed(TypedDict, total=False):
     components: Components
     message_id: Scalar
+    args: Union[dict[str, Any], None]
+    truth: Union[dict[str, Any], None]
+    after: Union[dict[str, Any], None]
 
 
 class Record(TypedDict, total=False):

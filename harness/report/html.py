@@ -31,6 +31,7 @@ def _env() -> jinja2.Environment:
     env.globals["anchor"] = lambda ref: "ev-" + re.sub(r"[^A-Za-z0-9]+", "-", short_ref(ref))
     env.globals["report_href"] = report_href
     env.globals["screenshots"] = screenshot_list
+    env.globals["world_notes"] = model.world_notes
     env.globals.update({k: getattr(model, k) for k in ("REASON_CAP", "FINDING_CAP", "LABEL_CAP", "HTML_LOG_CAP")})
     env.filters["cap"] = lambda text, limit, tail=False: cap(text, limit, tail=tail)
     return env

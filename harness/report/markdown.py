@@ -16,7 +16,7 @@ import html
 import re
 from pathlib import Path
 
-from harness.report.model import (LABEL_CAP, MD_LOG_CAP, REASON_CAP, FINDING_CAP, cap, link_from, screenshot_list,
+from harness.report.model import (LABEL_CAP, MD_LOG_CAP, REASON_CAP, FINDING_CAP, cap, link_from, screenshot_list, world_notes,
                                   sections, short_ref)
 from harness.verdicts import AdapterResult
 
@@ -125,6 +125,11 @@ def adapter_markdown(res: AdapterResult, *, generated: str, extra: dict[str, str
             detail = md_cell(v.reason)
             if v.detail.get("outbound"):
                 detail = f"outbound {md_cell(v.detail['outbound'], LABEL_CAP)}" + (f"; {detail}" if detail else "")
+            compared, limits = world_notes(v.detail)
+            if compared:
+                detail += ("; " if detail else "") + md_cell(compared)
+            if limits:
+                detail += ("; " if detail else "") + "known limitation: " + md_cell("; ".join(limits))
             for shot in screenshot_list(v.detail):
                 detail += " " + md_link("screenshot", link_from(base, shot))
             refs = ", ".join(md_cell(short_ref(r), LABEL_CAP) for r in v.evidence[:4]) + (

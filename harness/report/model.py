@@ -176,6 +176,21 @@ def screenshot_list(detail: dict) -> list[str]:
     return [str(s) for s in shots] if isinstance(shots, (list, tuple)) else []
 
 
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
+
+
+def world_notes(detail: dict) -> tuple[str, list[str]]:
+    """What a verdict compared with the simulated world (``"compared with the world: a, b"``) and its known
+    limitations (fields a platform cannot carry, or a framework's event or result lacks), as text."""
+    detail = detail or {}
+    compared = _strings(detail.get("compared"))
+    return ("compared with the world: " + ", ".join(compared) if compared else "",
+            _strings(detail.get("limitations")))
+
+
 # ---- file names and links ---------------------------------------------------------------------------------------
 
 _SAFE = re.compile(r"[A-Za-z0-9_@-][A-Za-z0-9_.@-]*")

@@ -84,7 +84,8 @@ async def test_send_writes_ui_inject_and_sends_the_frame() -> None:
         mid = body["refs"]["message_id"]
         inject = records(sink, "inject")[-1]
         assert inject["producer"] == "ui-action" and inject["level"] == "plugin-e2e-ui"
-        assert inject["match"] == {"event.type": "message.received", "event.message_id": mid, "event.chat_type": "group"}
+        assert inject["match"] == {"event.type": "message.received", "event.message_id": mid}
+        assert inject["expected"]["fields"]["chat_type"] == "group" and inject["expected"]["fields"]["chat_id"] == MAIN_GROUP
         assert inject["capabilities"] == ["event:message.received", "receive:mixed"]  # as message.group.mixed
         assert [c["type"] for c in inject["expected"]["components"]] == ["Source", "Quote", "Plain", "At", "Face"]
         assert inject["expected"]["components"][2]["text"] == text
@@ -97,7 +98,7 @@ async def test_send_writes_ui_inject_and_sends_the_frame() -> None:
         status, body = await _post(client, sim, "/ui/api/send", {"as": ALICE, "chat_type": "private", "chat_id": ALICE,
                                                                 "parts": [{"type": "Plain", "text": "hi"}]})
         assert body["capabilities"] == ["event:message.received", "receive:Source", "receive:Plain"]
-        assert body["match"]["event.chat_type"] == "private"
+        assert body["expected"]["fields"]["chat_type"] == "private" and body["expected"]["fields"]["sender_id"] == ALICE
         status, body = await _post(client, sim, "/ui/api/send", {"as": BOB, "chat_type": "group", "chat_id": MAIN_GROUP,
                                                                 "parts": [{"type": "At", "target": CAROL},
                                                                           {"type": "Plain", "text": " please review"}]})
@@ -204,8 +205,8 @@ async def test_world_changes_with_membership_and_mute_actions() -> None:
         status, body = await _post(client, sim, "/ui/api/action", {"as": CAROL, "action": "recall", "message_id": mid})
         assert status == 403  # a member cannot recall an admin's message
         status, body = await _post(client, sim, "/ui/api/action", {"as": ALICE, "action": "recall", "message_id": mid})
-        assert status == 200 and body["match"] == {"event.type": "message.deleted", "event.message_id": mid,
-                                                   "event.chat_type": "group"}
+        assert status == 200 and body["match"] == {"event.type": "message.deleted", "event.message_id": mid}
+        assert body["expected"]["fields"] == {"chat_type": "group", "group_id": MAIN_GROUP, "operator_id": ALICE}
         assert w.message(mid).recalled
         async with client.get("/ui/api/conversation", params={"as": ALICE, "kind": "group", "id": MAIN_GROUP}) as r:
             notices = [n["text"] for n in (await r.json())["notices"]]

@@ -262,3 +262,135 @@ def test_an_empty_mode_selector_is_an_input_error(manifests):
 
     with pytest.raises(InputError, match="names no mode"):
         select_runs(manifests, "langbot", ["demo-adapter@"], [], lambda name: None)
+
+
+# ---------------------------------------------------------------------------------------- data vs the world
+ALICE_FIELDS = {"chat_type": "group", "chat_id": "40", "group_id": "40", "sender_id": "31",
+                "sender_name": {"one_of": ["Alice the Lead", "Alice"]}}
+
+
+def _member_joined(story, event, *, fields=None, limits=None):
+    story.w.write("inject", t=story.tick(), adapter=story.adapter, producer="protocol-injector",
+                  level="plugin-e2e-protocol", capabilities=["event:group.member_joined"],
+                  match={"event.type": "group.member_joined"},
+                  expected={"fields": fields or {"group_id": "40", "user_id": "35", "operator_id": "32"},
+                            **({"limits": limits} if limits else {})})
+    story.w.write("event", t=story.tick(), adapter=story.adapter, producer="probe",
+                  event={"type": "group.member_joined", **event})
+
+
+def test_a_wrong_event_field_fails_with_expected_and_observed(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    _member_joined(s, {"group_id": "40", "user_id": "36", "operator_id": 32})
+    v = run(manifests, tmp_path / "e.jsonl").verdict("event:group.member_joined")
+    assert v.status is Status.FAILED
+    assert v.reason == "expected user_id '35', observed '36'"  # a number 32 equals the id "32"
+
+
+def test_event_fields_the_framework_lacks_and_platform_limits_are_limitations_not_failures(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    _member_joined(s, {"group_id": "40", "user_id": "35"}, limits={"comment": "the platform sends none"})
+    v = run(manifests, tmp_path / "e.jsonl").verdict("event:group.member_joined")
+    assert v.status is Status.PARTIAL and v.level is Level.PROTOCOL  # protocol injection, unjustified
+    assert v.detail["compared"] == ["group_id", "user_id"]
+    assert v.detail["limitations"] == ["comment: the platform sends none", "operator_id: not carried by the framework's event"]
+    # ... and None where the world has a value is a difference, not a limitation.
+    s2 = Story(tmp_path / "f.jsonl")
+    _member_joined(s2, {"group_id": "40", "user_id": "35", "operator_id": None})
+    v2 = run(manifests, tmp_path / "f.jsonl").verdict("event:group.member_joined")
+    assert v2.status is Status.FAILED and v2.reason == "expected operator_id '32', observed nothing"
+
+
+def test_a_wrong_sender_fails_the_event_not_the_components(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    s.w.write("inject", t=s.tick(), adapter=s.adapter, producer="ui-action", level="plugin-e2e-ui",
+              capabilities=["event:message.received", "receive:Plain"],
+              match={"event.type": "message.received", "event.message_id": "7"},
+              expected={"components": [{"type": "Source", "id": "7"}, *PLAIN], "fields": ALICE_FIELDS})
+    s.w.write("event", t=s.tick(), adapter=s.adapter, producer="probe", event={
+        "type": "message.received", "message_id": "7", "components": [{"type": "Source", "id": "7"}, *PLAIN],
+        "chat_type": "group", "chat_id": "40", "group_id": "40", "sender_id": "33", "sender_name": "Alice"})
+    res = run(manifests, tmp_path / "e.jsonl")
+    assert res.verdict("event:message.received").reason == "expected sender_id '31', observed '33'"
+    assert res.verdict("receive:Plain").status is Status.ACCEPTED
+    # One of the world's names for the sender is right.
+    s2 = Story(tmp_path / "f.jsonl")
+    s2.w.write("inject", t=s2.tick(), adapter=s2.adapter, producer="ui-action", level="plugin-e2e-ui",
+               capabilities=["event:message.received"], match={"event.type": "message.received", "event.message_id": "8"},
+               expected={"fields": ALICE_FIELDS})
+    s2.w.write("event", t=s2.tick(), adapter=s2.adapter, producer="probe", event={
+        "type": "message.received", "message_id": "8", "chat_type": "group", "chat_id": 40, "group_id": "40",
+        "sender_id": "31", "sender_name": "Alice the Lead"})
+    assert run(manifests, tmp_path / "f.jsonl").verdict("event:message.received").status is Status.ACCEPTED
+
+
+def _lookup(story, api_name, *, facts, truth, args=None, call_input=None, after=None, action="get_group_info"):
+    start, rec_t, end = story.tick(), story.tick(), story.tick()
+    story.w.write("api_call", t=end, adapter=story.adapter, producer="probe", capabilities=[f"api:{api_name}"],
+                  api={"name": api_name, "scope": "plugin", "ok": True, "started": start, "ended": end,
+                       "input": call_input or {"group_id": "40"}, "facts": facts})
+    observed = {"args": args or {"group_id": "40"}, "truth": truth}
+    if after is not None:
+        observed["after"] = after
+    story.w.write("platform_received", t=rec_t, adapter=story.adapter, producer="simulator", action=action,
+                  observed=observed)
+
+
+WORLD_GROUP = {"group": {"id": "40", "name": "Acceptance Lab", "member_count": 5}}
+
+
+def test_an_api_result_is_compared_with_the_world(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    _lookup(s, "get_group_info", facts={"group": {"id": 40, "name": "Acceptance Lab", "member_count": 5}}, truth=WORLD_GROUP)
+    assert run(manifests, tmp_path / "e.jsonl").verdict("api:get_group_info").status is Status.ACCEPTED
+    s2 = Story(tmp_path / "f.jsonl")
+    _lookup(s2, "get_group_info", facts={"group": {"id": "40", "name": "Wrong Name", "member_count": 5}}, truth=WORLD_GROUP)
+    v = run(manifests, tmp_path / "f.jsonl").verdict("api:get_group_info")
+    assert v.status is Status.FAILED
+    assert v.reason == "group name: the world has 'Acceptance Lab', the plugin got 'Wrong Name'"
+    s3 = Story(tmp_path / "g.jsonl")
+    _lookup(s3, "get_group_info", facts={"group": None}, truth=WORLD_GROUP)
+    assert "the plugin got nothing" in run(manifests, tmp_path / "g.jsonl").verdict("api:get_group_info").reason
+
+
+def test_a_list_result_names_missing_extra_and_wrong_items(tmp_path, manifests):
+    from harness.truth import compare_result
+
+    truth = [{"id": "1", "name": "A", "role": "owner"}, {"id": "2", "name": "B", "role": "member"}]
+    problems, absent = compare_result("members", truth, [{"id": 1, "name": "A", "role": "admin"}, {"id": "9", "name": "Z"}])
+    assert problems == ["members: missing 2", "members: not in the world 9",
+                        "members[1] role: the world has 'owner', the plugin got 'admin'"]
+    assert compare_result("members", truth, [{"id": "1", "name": "A"}, {"id": "2", "name": "B"}]) == ([], ["members[].role"])
+    assert compare_result("members", truth, [])[0] == ["members: missing 1, 2"]
+
+
+def test_a_parameter_lost_on_the_way_fails_the_call(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    _lookup(s, "get_group_info", facts={"group": {"id": "41", "name": "Other", "member_count": 2}},
+            truth={"group": {"id": "41", "name": "Other", "member_count": 2}}, args={"group_id": "41"})
+    v = run(manifests, tmp_path / "e.jsonl").verdict("api:get_group_info")
+    assert v.status is Status.FAILED
+    assert v.reason == "parameter group_id: the plugin asked '40', the platform received '41'"
+
+
+def test_a_side_effect_is_judged_by_the_world_afterwards(tmp_path, demo_manifest_dir):
+    import shutil
+
+    import yaml
+
+    from harness.manifest import load_manifest_dir
+
+    folder = tmp_path / "m" / "demo"
+    shutil.copytree(demo_manifest_dir / "demo", folder)
+    data = yaml.safe_load((folder / "manifest.yaml").read_text())
+    data["spec"]["supported_apis"]["optional"].append("mute_member")
+    (folder / "manifest.yaml").write_text(yaml.safe_dump(data))
+    manifests = load_manifest_dir(tmp_path / "m")
+    ask = {"group_id": "40", "user_id": "35", "duration": 60}
+    s = Story(tmp_path / "e.jsonl")
+    _lookup(s, "mute_member", facts=None, truth=None, args=ask, call_input=ask, after={"muted_seconds": 60}, action="set_group_ban")
+    assert run(manifests, tmp_path / "e.jsonl").verdict("api:mute_member").status is Status.ACCEPTED
+    s2 = Story(tmp_path / "f.jsonl")
+    _lookup(s2, "mute_member", facts=None, truth=None, args=ask, call_input=ask, after={"muted_seconds": 0}, action="set_group_ban")
+    v = run(manifests, tmp_path / "f.jsonl").verdict("api:mute_member")
+    assert v.status is Status.FAILED and v.reason == "after the call the world has muted_seconds 0, expected 60"

@@ -109,6 +109,9 @@ def describe_event(event: Any, kind_recipe: Mapping[str, Any] | None = None) -> 
         "message_id": message_id if is_message else None,
         "components": components,
         "source_platform_object": raw is not None,
+        # Neutral facts compared with the world (docs/evidence.md); AstrBot's event carries no operator,
+        # duration, kick flag or request id, so those keys are absent, not empty.
+        "sender_name": _str(getattr(sender, "nickname", None)) if sender is not None else None,
         "fields": fields,
     }
 

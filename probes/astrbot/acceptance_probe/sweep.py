@@ -78,6 +78,16 @@ class Counts:
     by_kind: dict = field(default_factory=dict)
 
 
+def group_facts(api: str, group: dict) -> dict:
+    """AstrBot's ``Group`` (``event.get_group``) in the neutral shape compared with the world (harness/truth.py).
+    Its members carry ``user_id`` and ``nickname`` only: no role, so ``role`` is left out (not carried)."""
+    members = [m for m in group.get("members") or [] if isinstance(m, dict)]
+    if api == "get_group_info":
+        return {"group": {"id": None if group.get("group_id") is None else str(group["group_id"]),
+                          "name": group.get("group_name")}}  # AstrBot's Group has no member count
+    return {"members": [{"id": str(m.get("user_id")), "name": m.get("nickname")} for m in members]}
+
+
 def classify(exc: BaseException) -> str:
     if isinstance(exc, asyncio.TimeoutError) or "timed out" in str(exc).lower():
         return "timeout"
@@ -114,6 +124,8 @@ class Sweep:
                "error_kind": error_kind, "started": started, "ended": ended}
         if action is not None:
             api["action"] = action
+        if ok and name in ("get_group_info", "get_group_member_list") and isinstance(result, dict):
+            api["facts"] = group_facts(name, result)
         self.rec.api_call(api, caps, expected)
 
     async def call(self, name: str, caps: list[str], summary: Any, fn: Callable[[], Awaitable[Any]], *,

@@ -94,6 +94,7 @@ def describe_event(data: dict, envelope: dict | None = None) -> dict:
         message_id = str(data["message_id"])
 
     fields = {k: json_safe(v) for k, v in data.items() if k not in _CONSUMED}
+    facts = event_facts(data)
     if envelope:
         fields["envelope"] = json_safe({k: v for k, v in envelope.items() if k != "data"})
 
@@ -110,8 +111,40 @@ def describe_event(data: dict, envelope: dict | None = None) -> dict:
         "message_id": message_id,
         "components": components,
         "source_platform_object": data.get("source_platform_object") is not None,
+        **facts,
         "fields": fields,
     }
+
+
+def _name(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key in ("nickname", "display_name", "name"):
+            if value.get(key) not in (None, ""):
+                return str(value[key])
+    return None
+
+
+def event_facts(data: dict) -> dict:
+    """The neutral fields the checker compares with the world (docs/evidence.md, "Expectations").
+
+    A key is present only when the SDK's event carries the field (``model_dump`` lists every field of the
+    class), so a missing key reads "not carried by this framework's event", a ``None`` "carried, but empty"."""
+    facts: dict[str, Any] = {}
+    if "sender" in data:
+        facts["sender_name"] = _name(data.get("sender"))
+    for key in ("operator", "inviter"):
+        if key in data:
+            facts["operator_id"] = _obj_id(data.get(key))
+            break
+    if "duration" in data:
+        facts["duration"] = data.get("duration")
+    if "is_kicked" in data:
+        facts["kicked"] = data.get("is_kicked")
+    if "request_id" in data:
+        facts["request_id"] = _obj_id(data.get("request_id"))
+    if isinstance(data.get("message"), str) or "comment" in data:
+        facts["comment"] = data.get("comment") if "comment" in data else data.get("message")
+    return facts
 
 
 def event_capabilities(event: dict) -> list[str]:

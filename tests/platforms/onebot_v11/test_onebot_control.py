@@ -18,8 +18,10 @@ async def test_inject_raw_events_and_actions_since() -> None:
         async with http.post("/control/inject", json={"scenario": "notice.group_ban.ban"}) as r:
             assert r.status == 200
             body = await r.json()
-        assert body["match"] == {"event.type": "group.member_banned", "event.group_id": MAIN_GROUP,
-                                 "event.user_id": "3000000103"}
+        # The match joins (type only: notices go one at a time); what the plugin must see is expected.fields.
+        assert body["match"] == {"event.type": "group.member_banned"}
+        assert body["expected"]["fields"] == {"group_id": MAIN_GROUP, "user_id": "3000000103",
+                                              "operator_id": "3000000101", "duration": 600}
         assert body["evidence"]["record"] == "inject"
         frame = await ep.next_event(lambda e: e.get("notice_type") == "group_ban")
         assert frame["duration"] == 600 and frame == body["frames"][0]
