@@ -25,7 +25,7 @@ E2E         := $(VENV)/bin/pytest --adapter $(ADAPTER) --destructive --report-di
 live_chat    = $(if $(FRAMEWORK3),$(VENV)/bin/pytest -m plugin_e2e tests/live_chat --report-dir reports --framework $(FRAMEWORK3) --run-id $(RUN)-$(subst ==,-,$(FRAMEWORK3)) $(PYTEST_ARGS))
 baseline     = $(if $(wildcard reports/baseline/$(subst ==,-,$(1))),--baseline reports/baseline/$(subst ==,-,$(1)))
 
-.PHONY: accept test unit setup venv browser framework clean-runs bench
+.PHONY: accept test unit sensitivity setup venv browser framework clean-runs bench
 
 accept: setup
 	@echo "[make] acceptance of $(ADAPTER) on $(FRAMEWORK2), then on $(FRAMEWORK) (reports/latest)"
@@ -38,11 +38,17 @@ accept: setup
 test: setup
 	@echo "[make] test suite: unit tests and the full plugin path against $(FRAMEWORK), then $(FRAMEWORK2)$(if $(FRAMEWORK3),; the live chat protocol of $(FRAMEWORK3))"
 	$(E2E) --framework $(FRAMEWORK) --run-id $(RUN) $(call baseline,$(FRAMEWORK)) $(PYTEST_ARGS)
-	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/astrbot tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
+	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/acceptance/test_sensitivity.py tests/astrbot tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
 	$(live_chat)
 
 unit: venv
 	$(VENV)/bin/pytest -m unit $(PYTEST_ARGS)
+
+# The sensitivity table on both frameworks: the simulated platform lies (answers, parameters, event fields
+# that differ from the world) and every targeted capability must turn red (reports/<run>/sensitivity-*.md).
+sensitivity: setup
+	$(E2E) -m plugin_e2e tests/acceptance/test_sensitivity.py --framework $(FRAMEWORK) --run-id $(RUN)-sensitivity -s $(PYTEST_ARGS)
+	$(E2E) -m plugin_e2e tests/acceptance/test_sensitivity.py --framework $(FRAMEWORK2) --run-id $(RUN)-sensitivity-$(firstword $(subst ==, ,$(FRAMEWORK2))) -s $(PYTEST_ARGS)
 
 setup: venv browser framework
 
