@@ -74,6 +74,44 @@ def manifest_vs_code(manifests: list[Manifest], code: dict[str, dict]) -> list[F
                             f"the manifest declares {kind} '{x}', but {source} does not return it (code evaluated with the manifest's default config)") for x in missing]
             out += [Finding("manifest-vs-code", m.name, f"{kind}:{x}", "in-code-not-declared",
                             f"{source} returns {kind} '{x}', but the manifest does not declare it") for x in extra]
+        out += _overridden_not_declared(m, info)
+        out += _per_mode(m, info)
+    return out
+
+
+def _overridden_not_declared(m: Manifest, info: dict) -> list[Finding]:
+    """A common API the adapter class implements (overrides from the framework's base class with more than a
+    ``raise``) while neither the manifest nor ``get_supported_apis()`` lists it."""
+    overrides = info.get("overrides")
+    if not isinstance(overrides, dict):
+        return []
+    listed = set(m.apis) | set(info.get("apis") or ())
+    return [Finding("manifest-vs-code", m.name, f"api:{name}", "implemented-not-declared",
+                    f"the adapter class overrides {name}() from the framework's base adapter class, but neither the "
+                    "manifest nor get_supported_apis() lists it")
+            for name, only_raises in sorted(overrides.items()) if not only_raises and name not in listed]
+
+
+def _per_mode(m: Manifest, info: dict) -> list[Finding]:
+    """``get_supported_*()`` under each value of a mode-selecting config field, against the declaration: what is
+    declared but offered only in some modes, and what a mode offers that is not declared (beyond the default's)."""
+    out: list[Finding] = []
+    for entry in info.get("by_config") or []:
+        if not isinstance(entry, dict):
+            continue
+        where = f"{entry.get('field')}={entry.get('value')}"
+        for key, kind, source, declared in (("events", "event", "get_supported_events()", m.events),
+                                            ("apis", "api", "get_supported_apis()", m.apis)):
+            actual, default = entry.get(key), info.get(key)
+            if actual is None or default is None:
+                continue
+            missing, extra = _diff(declared, actual)
+            out += [Finding("manifest-vs-code", m.name, f"{kind}:{x}", "declared-not-in-mode",
+                            f"the manifest declares {kind} '{x}', but {source} does not return it with {where}")
+                    for x in missing if x in default]
+            out += [Finding("manifest-vs-code", m.name, f"{kind}:{x}", "in-mode-not-declared",
+                            f"{source} returns {kind} '{x}' with {where}, but the manifest does not declare it")
+                    for x in extra if x not in default]
     return out
 
 

@@ -18,6 +18,27 @@ def test_manifest_vs_code_names_both_directions(demo_manifest_dir):
     assert found == {("event:demo.custom_event", "declared-not-in-code"), ("api:get_friend_list", "in-code-not-declared")}
 
 
+def test_an_implemented_but_undeclared_api_is_drift_a_refusing_override_is_not(demo_manifest_dir):
+    (m,) = load_manifest_dir(demo_manifest_dir)
+    code = {m.name: {"events": m.events, "apis": m.apis, "platform_actions": m.platform_actions, "errors": [],
+                     "overrides": {"upload_file": False, "kick_member": True, "send_message": False}}}
+    found = [(f.capability, f.kind) for f in drift.manifest_vs_code([m], code)]
+    assert found == [("api:upload_file", "implemented-not-declared")]
+
+
+def test_capabilities_offered_only_in_some_modes_are_reported_per_mode(demo_manifest_dir):
+    (m,) = load_manifest_dir(demo_manifest_dir)
+    by_config = [{"field": "mode", "value": "socket", "events": m.events, "apis": m.apis},
+                 {"field": "mode", "value": "webhook", "events": [e for e in m.events if e != "group.member_joined"],
+                  "apis": [*m.apis, "get_friend_list"]}]
+    code = {m.name: {"events": m.events, "apis": m.apis, "platform_actions": m.platform_actions, "errors": [],
+                     "by_config": by_config}}
+    findings = drift.manifest_vs_code([m], code)
+    assert [(f.capability, f.kind) for f in findings] == [("event:group.member_joined", "declared-not-in-mode"),
+                                                          ("api:get_friend_list", "in-mode-not-declared")]
+    assert "mode=webhook" in findings[0].explanation
+
+
 def test_manifest_vs_evidence_and_baseline(tmp_path, demo_manifest_dir):
     manifests = load_manifest_dir(demo_manifest_dir)
     s = Story(tmp_path / "e.jsonl")
