@@ -54,8 +54,10 @@ class AdapterDriver:
     """One driver subprocess; at most one adapter inside it."""
 
     def __init__(self, spec: FrameworkSpec, *, log_path: str | Path, repo: Path = REPO_ROOT,
-                 start_timeout: float = 60.0, keep_notifications: int = 5000) -> None:
+                 start_timeout: float = 60.0, keep_notifications: int = 5000,
+                 env: dict[str, str] | None = None) -> None:
         self.spec = spec
+        self.env = dict(env or {})  # added to the clean environment (a mutant overlay's PYTHONPATH)
         self.log_path = Path(log_path)
         self.repo = Path(repo)
         self.start_timeout = start_timeout
@@ -86,7 +88,7 @@ class AdapterDriver:
             self.proc = await asyncio.create_subprocess_exec(
                 str(self.spec.python), str(script), "--repo", str(self.repo),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=self._log_fh,
-                env=clean_env(), cwd=str(self.log_path.parent), start_new_session=True, limit=MAX_LINE,
+                env={**clean_env(), **self.env}, cwd=str(self.log_path.parent), start_new_session=True, limit=MAX_LINE,
             )
         except OSError as exc:
             self._log_fh.close()

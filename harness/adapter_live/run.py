@@ -55,6 +55,7 @@ class AdapterLiveRun:
     summary: dict[str, Any] = field(default_factory=dict)
     driver_errors: list[str] = field(default_factory=list)
     simulator_title: str = ""
+    env: dict[str, str] = field(default_factory=dict)  # extra environment of the driver (harness.mutants overlays)
 
     @property
     def adapter(self) -> str:
@@ -106,7 +107,7 @@ class AdapterLiveRun:
         from harness.frameworks import ensure_env
 
         await asyncio.to_thread(ensure_env, spec, lambda m: self._say(m))
-        driver = AdapterDriver(spec, log_path=log_path, start_timeout=DRIVER_START_WAIT)
+        driver = AdapterDriver(spec, log_path=log_path, start_timeout=DRIVER_START_WAIT, env=self.env)
         sim = None
         try:
             hello = await driver.start()

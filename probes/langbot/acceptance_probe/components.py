@@ -178,7 +178,10 @@ def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) 
             m.ForwardMessageNode(sender_id=sender, sender_name="acceptance", message_chain=m.MessageChain([m.Plain(text=f"forward node {i}")]))
             for i in (1, 2)
         ]
-        return case("Forward", [m.Forward(node_list=nodes)], [{"type": "Forward"}])
+        # The nodes' senders and content are what a forward carries: the platform must get both.
+        expected_nodes = [{"sender_name": "acceptance", "message_chain": [{"type": "Plain", "text": f"forward node {i}"}]}
+                          for i in (1, 2)]
+        return case("Forward", [m.Forward(node_list=nodes)], [{"type": "Forward", "node_list": expected_nodes}])
 
     builders["Forward"] = forward
 

@@ -94,7 +94,7 @@ def describe_event(data: dict, envelope: dict | None = None) -> dict:
         message_id = str(data["message_id"])
 
     fields = {k: json_safe(v) for k, v in data.items() if k not in _CONSUMED}
-    facts = event_facts(data)
+    facts = event_facts(data, etype)
     if envelope:
         fields["envelope"] = json_safe({k: v for k, v in envelope.items() if k != "data"})
 
@@ -124,7 +124,7 @@ def _name(value: Any) -> str | None:
     return None
 
 
-def event_facts(data: dict) -> dict:
+def event_facts(data: dict, etype: str = "") -> dict:
     """The neutral fields the checker compares with the world (docs/evidence.md, "Expectations").
 
     A key is present only when the SDK's event carries the field (``model_dump`` lists every field of the
@@ -142,8 +142,10 @@ def event_facts(data: dict) -> dict:
         facts["kicked"] = data.get("is_kicked")
     if "request_id" in data:
         facts["request_id"] = _obj_id(data.get("request_id"))
-    if isinstance(data.get("message"), str) or "comment" in data:
-        facts["comment"] = data.get("comment") if "comment" in data else data.get("message")
+    if "comment" in data:
+        facts["comment"] = data.get("comment")
+    elif "message" in data and etype.endswith("request_received"):  # a request's message is its comment
+        facts["comment"] = data.get("message")
     return facts
 
 
