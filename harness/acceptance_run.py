@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import aiohttp
 
@@ -96,7 +96,7 @@ class AdapterRun:
                 self._sim = None
             await self._collect_logs()
         self._record_compat(writer)
-        self._block_unexercised(writer, profile.title)
+        self._block_unexercised(writer, profile.title, getattr(profile, "unproducible_events", {}))
 
     async def _drive(self, profile, writer):
         from harness.bringup import bring_up
@@ -191,15 +191,20 @@ class AdapterRun:
                          status="failed" if mine else "passed",
                          message="; ".join(f.explanation for f in mine) or "manifest and code agree")
 
-    def _block_unexercised(self, writer, simulator_title: str) -> None:
-        """Capabilities nothing exercised end as blocked with the reason, never silently untested."""
+    def _block_unexercised(self, writer, simulator_title: str, unproducible: Mapping[str, tuple[str, str]] = {}) -> None:
+        """Capabilities nothing exercised end as blocked with the reason, never silently untested; a declared
+        event the platform's protocol cannot produce ends not-supported with the reason and its source."""
         from harness.checker import check
         from harness.levels import Status
 
         result = check([self.manifest], self.session.evidence_files(), only_declared_adapters=True)
         mine = next((a for a in result.adapters if a.adapter == self.name), None)
         for v in mine.verdicts if mine else []:
-            if v.status is Status.UNTESTED:
+            if v.status is Status.UNTESTED and v.kind == "event" and v.name in unproducible:
+                reason, source = unproducible[v.name]
+                writer.write("skip", adapter=self.adapter, capabilities=[v.id], status="not-supported",
+                             reason=f"{reason}: the platform cannot produce it", source=source)
+            elif v.status is Status.UNTESTED:
                 what = "sweep step of the probe" if v.kind in ("api", "platform_api", "send") else "scenario"
                 writer.write("skip", adapter=self.adapter, capabilities=[v.id], status="blocked",
                              reason=f"no {what} exercises it against the {simulator_title}")

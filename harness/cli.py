@@ -294,6 +294,12 @@ def drift(framework, manifest_dir, adapters, fmt, evidence, report_path, baselin
             report.ran["manifest-vs-code"] = f"{len(found)} manifest(s) against adapter code introspected inside {spec}"
         else:
             report.ran["manifest-vs-code"] = f"skipped: {spec.name} has no adapter code to introspect"
+    from acceptance_fixtures.platforms.discovery import profile_for
+
+    platforms = {m.name: dict(getattr(profile_for(m.name), "unproducible_events", None) or {}) for m in found}
+    report.findings += d.manifest_vs_platform(found, platforms)
+    report.ran["manifest-vs-platform"] = (f"declared events against what the simulated platforms can produce "
+                                          f"({sum(1 for v in platforms.values() if v)} platform(s) say)")
     results = _results_for_drift(found, evidence, report_path, framework, manifest_dir, adapters, report)
     if results is not None:
         report.findings += d.manifest_vs_evidence(results)

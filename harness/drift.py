@@ -115,6 +115,18 @@ def _per_mode(m: Manifest, info: dict) -> list[Finding]:
     return out
 
 
+def manifest_vs_platform(manifests: list[Manifest], unproducible: dict[str, dict[str, tuple[str, str]]]) -> list[Finding]:
+    """A declared event that the adapter's platform cannot produce (``unproducible``: manifest name -> event ->
+    (reason, source), from the simulated platform): declared without an implementation path."""
+    out: list[Finding] = []
+    for m in manifests:
+        events = unproducible.get(m.name) or {}
+        out += [Finding("manifest-vs-platform", m.name, f"event:{e}", "declared-no-implementation-path",
+                        f"the manifest declares event '{e}', but {events[e][0]} (source: {events[e][1]})")
+                for e in m.events if e in events]
+    return out
+
+
 def manifest_vs_evidence(results: list[AdapterResult]) -> list[Finding]:
     """(b) declared but unproven, proven but undeclared."""
     out: list[Finding] = []

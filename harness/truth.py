@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 ONE_OF = "one_of"
+_ABSENT = object()
 #: Differences listed per comparison before "... and N more".
 MAX_LISTED = 5
 
@@ -64,10 +65,11 @@ def compare_fields(expected: dict | None, observed: dict) -> tuple[list[str], li
     problems: list[str] = []
     absent: list[str] = []
     for key, want in (expected or {}).items():
-        if key not in observed:
+        got = observed.get(key, _ABSENT)
+        if got is _ABSENT:
             absent.append(key)
-        elif not same(want, observed[key]):
-            problems.append(f"expected {key} {shown(want)}, observed {shown(observed[key])}")
+        elif (got != want or type(got) is not type(want)) and not same(want, got):  # equal strings: the common case
+            problems.append(f"expected {key} {shown(want)}, observed {shown(got)}")
     return problems, absent
 
 
@@ -126,10 +128,11 @@ def compare_args(asked: dict, received: dict) -> list[str]:
     """Arguments the plugin gave that the platform received differently, or not at all."""
     problems = []
     for key, want in asked.items():
-        if key not in received:
+        got = received.get(key, _ABSENT)
+        if got is _ABSENT:
             problems.append(f"parameter {key}: the plugin asked {shown(want)}, the platform received none")
-        elif not same(want, received[key]):
-            problems.append(f"parameter {key}: the plugin asked {shown(want)}, the platform received {shown(received[key])}")
+        elif (got != want or type(got) is not type(want)) and not same(want, got):
+            problems.append(f"parameter {key}: the plugin asked {shown(want)}, the platform received {shown(got)}")
     return problems
 
 

@@ -166,3 +166,11 @@ def test_drift_cli_compares_each_run_report_with_its_own_baseline(tmp_path, demo
     assert r.exit_code == 1
     regressions = [f for f in json.loads(r.stdout)["findings"] if f["comparison"] == "evidence-vs-baseline"]
     assert {(f["adapter"], f["capability"]) for f in regressions} >= {("demo-adapter@reverse-ws", "api:send_message")}
+
+
+def test_a_declared_event_the_platform_cannot_produce_has_no_implementation_path(demo_manifest_dir):
+    (m,) = load_manifest_dir(demo_manifest_dir)
+    found = drift.manifest_vs_platform([m], {m.name: {"group.member_joined": ("no join notice", "spec §3")},
+                                             "other": {"message.received": ("x", "y")}})
+    assert [(f.capability, f.kind) for f in found] == [("event:group.member_joined", "declared-no-implementation-path")]
+    assert "no join notice" in found[0].explanation and "spec §3" in found[0].explanation
