@@ -73,9 +73,23 @@ def probe_overrides(profile: Any, framework: str, world: Any, sim_port: int, *, 
         "call_timeout": 20,
         "world": profile.probe_world(world),
         "media": profile.probe_media(f"http://127.0.0.1:{sim_port}/media", world),
-        "platform_action_params": profile.platform_action_params(world),
+        "platform_action_params": with_wire_names(profile, profile.platform_action_params(world)),
         **(getattr(profile, "probe_settings", lambda _fw: {})(framework) or {}),
     }
+
+
+def with_wire_names(profile: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameter file's entries in their long form, each with the request it must put on the wire (``wire``)
+    where the platform knows it; the probe records it as the call's ``expected.action``."""
+    wire = getattr(profile, "platform_action_wire", lambda _a: {})(list(params)) or {}
+    out: dict[str, Any] = {}
+    for action, entry in params.items():
+        long = dict(entry) if isinstance(entry, dict) and "params" in entry and set(entry) <= {"params", "destructive", "note", "wire"} \
+            else {"params": entry if isinstance(entry, dict) else {}}
+        if action in wire:
+            long["wire"] = wire[action]
+        out[action] = long
+    return out
 
 
 async def _plain(awaitable: Awaitable[T], what: str) -> T:

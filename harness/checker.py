@@ -380,6 +380,11 @@ def _outbound_observations(b: _Bucket) -> dict[str, list[Observation]]:
         truth_problems, truth_refs, limitations, compared = _truth_verdict(call, api, arrived)
         if truth_problems:
             problem = "; ".join(filter(None, [problem, *truth_problems]))
+        wire = (call.get("expected") or {}).get("action")
+        wire_problem = None
+        if wire and not any(rec.get("action") == wire for _, rec in arrived):
+            seen_actions = ", ".join(dict.fromkeys(str(rec.get("action")) for _, rec in arrived[:5]))
+            wire_problem = f"the platform received {seen_actions}, not the {wire} request this action must make"
         refs = [ref] + [r for r, _ in matched[:5]] + [r for r in truth_refs if all(r != m for m, _ in matched[:5])]
         seen = [b.ui_seen[mid] for _, rec in matched if (mid := _norm(_get(rec, "observed.message_id"))) in b.ui_seen] if b.ui_seen else []
         detail = {"outbound": "rendered" if seen else "received", "actions": list(dict.fromkeys([rec.get("action", "") for _, rec in matched]))}
@@ -390,8 +395,9 @@ def _outbound_observations(b: _Bucket) -> dict[str, list[Observation]]:
         if seen:
             refs += [r for r, _ in seen]
             detail["screenshots"] = [s for _, rec in seen if (s := rec.get("screenshot"))]
-        for cap, _, _ in caps:  # observations only read ``detail``: one dict serves every capability
-            obs[cap].append(Observation(level, problem is None, refs, problem or "", detail=detail))
+        for cap, kind, _ in caps:  # observations only read ``detail``: one dict serves every capability
+            mine = "; ".join(filter(None, [problem, wire_problem])) if kind == "platform_api" else problem
+            obs[cap].append(Observation(level, not mine, refs, mine or "", detail=detail))
     return obs
 
 

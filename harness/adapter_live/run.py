@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from harness.acceptance_run import CONNECT_WAIT, EVENT_WAIT, SWEEP_TRIGGER, _matches, free_port
+from harness.bringup import with_wire_names
 from harness.adapter_live.driver import AdapterDriver
 from harness.adapter_live.targets import FORWARD, REVERSE, live_target
 from harness.errors import HarnessError
@@ -217,7 +218,7 @@ class AdapterLiveRun:
             "call_timeout": 20,
             "world": profile.probe_world(world),
             "media": profile.probe_media(f"http://127.0.0.1:{sim_port}/media", world),
-            "platform_action_params": profile.platform_action_params(world),
+            "platform_action_params": with_wire_names(profile, profile.platform_action_params(world)),
         }
         self._say("sweep: the adapter itself now calls every declared API and sends every component")
         self.summary = await driver.request("sweep", timeout=SWEEP_WAIT, probe_config=cfg,

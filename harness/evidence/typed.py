@@ -56,6 +56,7 @@ class Expected(TypedDict, total=False):
     fields: Union[dict[str, Any], None]
     limits: Union[dict[str, str], None]
     target: Union[dict[str, Any], None]
+    action: Union[str, None]  # the request a platform action must put on the wire
 
 
 class Observed(TypedDict, total=False):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from harness.mutants import Mutant
 
 PKG = "langbot.pkg.platform.adapters.aiocqhttp"
-MC, EC, API = f"{PKG}.message_converter", f"{PKG}.event_converter", f"{PKG}.api_impl"
+MC, EC, API, PAPI = (f"{PKG}.message_converter", f"{PKG}.event_converter", f"{PKG}.api_impl", f"{PKG}.platform_api")
 
 MUTANTS: list[Mutant] = [
     # ---- receive: platform segment -> EBA component
@@ -81,4 +81,8 @@ MUTANTS: list[Mutant] = [
     Mutant("api-friend-approve", API, "await self.bot.set_friend_add_request(flag=str(request_id), approve=approve, remark=remark or '')",
            "await self.bot.set_friend_add_request(flag=str(request_id), approve=not approve, remark=remark or '')",
            ("api:approve_friend_request",), "approve_friend_request rejects instead"),
+    # ---- platform actions
+    Mutant("platform-action-remapped", PAPI, "return await _call(bot, 'get_status', params)",
+           "return await _call(bot, 'get_version_info', params)", ("platform_api:get_status",),
+           "get_status asks the platform for get_version_info"),
 ]

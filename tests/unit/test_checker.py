@@ -394,3 +394,19 @@ def test_a_side_effect_is_judged_by_the_world_afterwards(tmp_path, demo_manifest
     _lookup(s2, "mute_member", facts=None, truth=None, args=ask, call_input=ask, after={"muted_seconds": 0}, action="set_group_ban")
     v = run(manifests, tmp_path / "f.jsonl").verdict("api:mute_member")
     assert v.status is Status.FAILED and v.reason == "after the call the world has muted_seconds 0, expected 60"
+
+
+def test_a_platform_action_that_reaches_the_platform_as_another_request_fails(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    for action in ("get_login_info", "get_status"):
+        start, rec_t, end = s.tick(), s.tick(), s.tick()
+        s.w.write("api_call", t=end, adapter=s.adapter, producer="probe",
+                  capabilities=["api:call_platform_api", "platform_api:get_login_info"],
+                  api={"name": "call_platform_api", "action": "get_login_info", "scope": "plugin", "ok": True,
+                       "started": start, "ended": end}, expected={"action": "get_login_info"})
+        s.w.write("platform_received", t=rec_t, adapter=s.adapter, producer="simulator", action=action, observed={})
+    res = run(manifests, tmp_path / "e.jsonl")
+    v = res.verdict("platform_api:get_login_info")
+    assert v.status is Status.FAILED
+    assert v.reason == "the platform received get_status, not the get_login_info request this action must make"
+    assert res.verdict("api:call_platform_api").status is not Status.FAILED  # the call itself was delivered

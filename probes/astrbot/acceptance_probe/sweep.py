@@ -271,7 +271,8 @@ class Sweep:
             self.skip(caps, f"AstrBot exposes no platform client with call_action on {type(self.event).__name__}")
             return
         await self.call("call_platform_api", caps, json_safe({"action": action, "params": params, "via": via}, max_str=300),
-                        lambda: client.call_action(action, **dict(params)), action=action)
+                        lambda: client.call_action(action, **dict(params)), action=action,
+                        expected={"action": wire} if (wire := self.cfg.action_wire(action)) else None)
 
     # ---- the whole sweep -----------------------------------------------------------------
 

@@ -105,12 +105,18 @@ class ProbeConfig:
                 pass
         return cfg
 
+    def action_wire(self, action: str) -> str | None:
+        """The request the platform must receive for ``action`` (the entry's ``wire``), or None when unknown."""
+        entry = self.platform_action_params.get(action)
+        wire = entry.get("wire") if isinstance(entry, dict) and "params" in entry else None
+        return str(wire) if wire else None
+
     def action_entry(self, action: str) -> tuple[dict | None, bool]:
         """Parameters and destructive flag of a platform action; ``None`` when the file has no entry."""
         if action not in self.platform_action_params:
             return None, False
         entry = self.platform_action_params[action]
-        if isinstance(entry, dict) and set(entry) <= {"params", "destructive", "note"} and "params" in entry:
+        if isinstance(entry, dict) and set(entry) <= {"params", "destructive", "note", "wire"} and "params" in entry:
             params = entry.get("params") or {}
             return (dict(params) if isinstance(params, dict) else {}), bool(entry.get("destructive", False))
         return (dict(entry) if isinstance(entry, dict) else {}), False

@@ -336,10 +336,11 @@ class Sweep:
             return
         bot = self.trigger.bot_uuid
         payload = {"action": action, "params": params}
+        wire = self.cfg.action_wire(action)
         await self.step(
             "call_platform_api", caps, json_safe(payload, max_str=300),
             lambda: self.plugin.call_platform_api(bot, "call_platform_api", dict(payload)),
-            action=action,
+            action=action, expected={"action": wire} if wire else None,
         )
 
     # ---- the whole sweep ---------------------------------------------------------------------
