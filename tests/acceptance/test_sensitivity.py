@@ -18,6 +18,7 @@ import pytest
 from harness.acceptance_run import AdapterRun
 from harness.checker import check
 from harness.levels import Status
+from tests import sensitivity_table
 from tests.acceptance.test_faults import _manifest, _sub_session
 
 pytestmark = pytest.mark.plugin_e2e
@@ -86,7 +87,14 @@ async def test_corrupted_platform_data_turn_their_capabilities_red(acceptance, a
              f"{acceptance.spec} · {len(chosen)} corruption(s) in one batch, {elapsed:.0f}s · "
              f"caught {len(rows) - len(missed)}/{len(rows)} · red outside the targets: {', '.join(spill) or 'none'}", "",
              "| Capability | Corruption | Clean run | Corrupted run | Reason |", "|---|---|---|---|---|", *rows, ""]
-    out = Path(acceptance.report_dir) / f"sensitivity-{acceptance.spec.name}.md"
+    framework = str(acceptance.spec)
+    sensitivity_table.record_clean(framework, clean, full_path=True)
+    for caps, _, what in chosen:
+        for cap in caps:
+            if cap in accepted and res.verdict(cap) is not None and res.verdict(cap).status is Status.FAILED:
+                sensitivity_table.record_caught(framework, cap, f"simulator corruption: {what}")
+    sensitivity_table.write(Path(acceptance.report_dir) / acceptance.run_id, framework)
+    out = Path(acceptance.report_dir) / acceptance.run_id / f"sensitivity-{acceptance.spec.name}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(table), "utf-8")
     print("\n" + "\n".join(table))

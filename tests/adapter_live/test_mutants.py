@@ -20,17 +20,23 @@ from harness.mutants import build_overlay
 from harness.session import AcceptanceSession
 from tests.adapter_live.conftest import ADAPTER
 from tests.adapter_live.onebot_mutants import MUTANTS
+from tests import sensitivity_table
 
 pytestmark = pytest.mark.plugin_e2e
 ROWS: dict[str, str] = {}
 
 
 def _carriers(cap: str) -> set[str]:
+    """Capabilities that carry ``cap`` and so may turn red with it."""
     kind = cap.partition(":")[0]
     if kind == "send":
         return {"send:mixed", "api:send_message", "api:reply_message"}
     if kind == "receive":
         return {"receive:mixed"}
+    if cap == "api:send_message":  # the send cases travel in send_message calls
+        return {"send:Plain"}
+    if kind == "platform_api":  # platform actions travel in call_platform_api calls
+        return {"api:call_platform_api"}
     return set()
 
 
@@ -45,7 +51,7 @@ def _write_table(request: pytest.FixtureRequest, spec: str, run_id: str) -> Path
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
-async def test_a_seeded_adapter_defect_turns_its_capabilities_red(mutant, live_forward, request, tmp_path):
+async def test_a_seeded_adapter_defect_turns_its_capabilities_red(mutant, live_forward, acceptance, request, tmp_path):
     from harness.adapter_live import AdapterLiveRun
 
     framework = request.config.getoption("--framework")
@@ -74,6 +80,12 @@ async def test_a_seeded_adapter_defect_turns_its_capabilities_red(mutant, live_f
     ROWS[mutant.name] = (f"| `{mutant.name}` | {mutant.what} | {', '.join(f'`{c}`' for c in targets)} | "
                          f"{', '.join(status(clean, c).value for c in targets)} | "
                          f"{', '.join(status(res, c).value for c in targets)} | {reasons.replace('|', '/')[:300]} |")
-    _write_table(request, str(framework), live_forward.session.run_id)
+    _write_table(request, str(framework), acceptance.run_id)
+    fw = str(acceptance.spec)
+    sensitivity_table.record_clean(fw, clean, full_path=False)
+    for cap in targets:
+        if status(res, cap) is Status.FAILED:
+            sensitivity_table.record_caught(fw, cap, f"adapter mutant `{mutant.name}` ({mutant.what})")
+    sensitivity_table.write(Path(acceptance.report_dir) / acceptance.run_id, fw)
     assert not missed, f"{mutant.name} ({mutant.what}) was not caught: {missed} ({reasons})"
     assert not spill, f"{mutant.name} turned unrelated capabilities red: {spill}"

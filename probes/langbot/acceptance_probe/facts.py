@@ -16,10 +16,15 @@ from .jsonsafe import json_safe
 
 def _dump(value: Any) -> Any:
     if hasattr(value, "model_dump"):
+        # A message event holds the platform's own object (source_platform_object): not part of the result's data.
+        exclude = {"source_platform_object"} if "source_platform_object" in getattr(type(value), "model_fields", {}) else None
         try:
-            return value.model_dump(mode="json")
-        except Exception:  # noqa: BLE001 - fall back to the probe's JSON view
-            pass
+            return value.model_dump(mode="json", exclude=exclude)
+        except Exception:  # noqa: BLE001 - a field that will not serialise: the probe's JSON view of the rest
+            try:
+                return json_safe(value.model_dump(exclude=exclude), max_str=1000, max_items=200)
+            except Exception:  # noqa: BLE001
+                pass
     return json_safe(value, max_str=1000, max_items=200)
 
 

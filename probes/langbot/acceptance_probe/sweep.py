@@ -296,6 +296,11 @@ class Sweep:
         expected = None
         if api == "edit_message":
             expected = {"components": [{"type": "Plain", "text": "acceptance edited"}]}
+        elif api == "forward_message" and self.trigger.text:
+            # The trigger message itself, to the same chat: its text must arrive there unchanged.
+            expected = {"components": [{"type": "Plain", "text": self.trigger.text}],
+                        "target": {"type": "group" if params.get("to_chat_type") == "group" else "person",
+                                   "id": params.get("to_chat_id")}}
         outcome = await self.platform_call(api, params, caps, expected=expected)
         if api == "upload_file" and outcome.ok and isinstance(outcome.result, (str, int)):
             self.uploaded_file_id = str(outcome.result)

@@ -1,0 +1,55 @@
+"""The sensitivity table by capability: for every declared capability of a framework's OneBot run, the seeded
+defects and corruptions that turned it red, or why none can (tests/adapter_live/test_mutants.py and
+tests/acceptance/test_sensitivity.py record into it; each update rewrites
+``<report dir>/<run id>/sensitivity-<framework>-by-capability.md``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from harness.levels import Status
+from harness.verdicts import AdapterResult
+
+#: framework -> capability -> (status, reason) in the clean run (the full path's when it ran, else adapter-live's)
+CLEAN: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
+#: framework -> capability -> defects that turned it red
+CAUGHT: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+
+
+def record_clean(framework: str, result: AdapterResult, *, full_path: bool) -> None:
+    clean = CLEAN[framework]
+    for v in result.verdicts:
+        if v.declared and (full_path or v.id not in clean):
+            clean[v.id] = (v.status.value, v.reason)
+
+
+def record_caught(framework: str, capability: str, defect: str) -> None:
+    if defect not in CAUGHT[framework][capability]:
+        CAUGHT[framework][capability].append(defect)
+
+
+def _why_none(status: str, reason: str) -> str:
+    if status == Status.FAILED.value:
+        return f"already red in the clean run (a finding of the release): {reason}"
+    if status in (Status.BLOCKED.value, Status.NOT_SUPPORTED.value):
+        return f"{status} in the clean run, so no defect can show: {reason}"
+    return "no seeded defect or corruption covers it yet"
+
+
+def write(folder: Path, framework: str) -> Path:
+    clean, caught = CLEAN[framework], CAUGHT[framework]
+    rows = []
+    for cap, (status, reason) in clean.items():
+        found = caught.get(cap) or []
+        how = "; ".join(found) if found else _why_none(status, reason)
+        rows.append(f"| `{cap}` | {status} | {'red' if found else '—'} | {how.replace('|', '/')[:400]} |")
+    covered = sum(1 for cap in clean if caught.get(cap))
+    out = folder / f"sensitivity-{framework.partition('==')[0]}-by-capability.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join([
+        f"# Sensitivity by capability ({framework})", "",
+        f"{covered} of {len(clean)} declared capabilities turned red by a seeded defect or corruption; the others say why.", "",
+        "| Capability | Clean run | Under a defect | Defect that proves the harness catches it, or why none can |",
+        "|---|---|---|---|", *rows, ""]), "utf-8")
+    return out
