@@ -44,11 +44,12 @@ test: setup
 unit: venv
 	$(VENV)/bin/pytest -m unit $(PYTEST_ARGS)
 
-# The sensitivity table on both frameworks: the simulated platform lies (answers, parameters, event fields
-# that differ from the world) and every targeted capability must turn red (reports/<run>/sensitivity-*.md).
+# The sensitivity tables: seeded defects in the adapter (LangBot, adapter-live) and the simulated platform lying
+# (answers, parameters, event fields that differ from the world) on both frameworks; every target must turn red
+# (reports/<run>/sensitivity-*.md, sensitivity-<framework>-by-capability.md).
 sensitivity: setup
-	$(E2E) -m plugin_e2e tests/acceptance/test_sensitivity.py --framework $(FRAMEWORK) --run-id $(RUN)-sensitivity -s $(PYTEST_ARGS)
-	$(E2E) -m plugin_e2e tests/acceptance/test_sensitivity.py --framework $(FRAMEWORK2) --run-id $(RUN)-sensitivity-$(firstword $(subst ==, ,$(FRAMEWORK2))) -s $(PYTEST_ARGS)
+	$(E2E) -m plugin_e2e tests/acceptance/test_sensitivity.py tests/adapter_live/test_mutants.py --framework $(FRAMEWORK) --run-id $(RUN)-sensitivity $(PYTEST_ARGS)
+	$(E2E) -m plugin_e2e tests/acceptance/test_sensitivity.py --framework $(FRAMEWORK2) --run-id $(RUN)-sensitivity-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(PYTEST_ARGS)
 
 setup: venv browser framework
 

@@ -134,11 +134,24 @@ async def bring_up(session: Any, stack: Any, manifest: Any, profile: Any, *, mod
         probe_config=stack.probe_config_for(manifest.name, overrides, [token]), secrets=[token]), "creating the bot")
     if timings is not None:
         timings["create_bot"] = time.monotonic() - t0
-    if sim is None:
-        sim = simulator(bot_id)
-        await sim.start()
-    session.writer("harness").write(
-        "run", adapter=run, simulator=f"{profile.title} at {sim.base_url}; mode {mode}: {mode_title(profile, mode)}",
-        message=message or f"bot {bot_id} on {stack.framework} {stack.framework_version}, mode {mode}")
-    await guard(sim.wait_connected(timeout=CONNECT_WAIT), "the adapter's connection")
+    try:
+        if sim is None:
+            sim = simulator(bot_id)
+            await sim.start()
+        session.writer("harness").write(
+            "run", adapter=run, simulator=f"{profile.title} at {sim.base_url}; mode {mode}: {mode_title(profile, mode)}",
+            message=message or f"bot {bot_id} on {stack.framework} {stack.framework_version}, mode {mode}")
+        await guard(sim.wait_connected(timeout=CONNECT_WAIT), "the adapter's connection")
+    except BaseException:
+        # The caller never learns this bot's id: remove it, so it cannot keep dialing a port a later run reuses.
+        await _remove_bot(stack, bot_id)
+        raise
     return BroughtUp(world=world, sim=sim, bot_id=bot_id, token=token, sim_port=sim_port)
+
+
+async def _remove_bot(stack: Any, bot_id: str, timeout: float = 15.0) -> None:
+    import asyncio
+    import contextlib
+
+    with contextlib.suppress(Exception):  # best effort: the bring-up's own error is what the run reports
+        await asyncio.wait_for(stack.delete_bot(bot_id), timeout)
