@@ -41,6 +41,13 @@ CORRUPTIONS: list[tuple[tuple[str, ...], dict, str]] = [
     (("event:group.member_joined", "event:group.member_left", "event:group.member_banned", "event:bot.muted",
       "event:bot.unmuted", "event:bot.removed_from_group", "event:bot.invited_to_group", "event:message.deleted"),
      {"corrupt_frames": ["operator_id"]}, "notice frames name another operator than the world's"),
+    (("receive:At", "receive:AtAll", "receive:Image", "receive:Voice", "receive:File", "receive:Quote", "receive:Face",
+      "receive:mixed"), {"corrupt_frames": ["qq", "url", "id", "result", "size"]},
+     "message segments carry other mention targets, URLs, ids and sizes than the world's"),
+    (("send:Plain", "send:At", "send:Image", "send:Voice", "send:File", "send:Quote", "send:Face", "send:Forward",
+      "send:mixed", "api:send_message", "api:reply_message", "api:forward_message"),
+     {"corrupt_received": ["text", "target", "url", "id", "face_id", "name", "sender_name", "sha256"]},
+     "the platform misreads the text, targets, URLs, ids, names and media bytes of what the bot sends"),
 ]
 
 
@@ -48,7 +55,7 @@ def _merge(specs: list[dict]) -> dict:
     merged: dict = {}
     for spec in specs:
         for key, value in spec.items():
-            merged[key] = [*merged.get(key, []), *value]
+            merged[key] = [*merged.get(key, []), *value] if isinstance(value, list) else value
     return merged
 
 
@@ -57,13 +64,16 @@ async def test_corrupted_platform_data_turn_their_capabilities_red(acceptance, a
         pytest.skip(f"stack did not start: {framework_stack}")
     manifest = _manifest(acceptance)
     clean = await adapter_runs.result(manifest)
+    corruptions = [*CORRUPTIONS, (tuple(f"platform_api:{a}" for a in manifest.platform_actions), {"misname_actions": True},
+                                  "the platform records every request under another name than the one it got")]
     accepted = {v.id for v in clean.verdicts if v.status is Status.ACCEPTED}
     # Only corruptions whose every target the clean run accepted: a red verdict is then this corruption's doing.
-    chosen = [(caps, spec, what) for caps, spec, what in CORRUPTIONS if any(c in accepted for c in caps)]
+    chosen = [(caps, spec, what) for caps, spec, what in corruptions if any(c in accepted for c in caps)]
     assert chosen, f"the clean run accepted none of the targeted capabilities ({clean.status_reason})"
     targets = {c for caps, _, _ in chosen for c in caps if c in accepted}
 
     sub = _sub_session(acceptance, tmp_path)
+    sub.destructive = acceptance.destructive  # the same calls as the clean run, so every target is exercised
     started = time.monotonic()
     await AdapterRun(sub, framework_stack, manifest, progress=lambda _: None,
                      faults=_merge([spec for _, spec, _ in chosen])).run()

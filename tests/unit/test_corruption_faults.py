@@ -30,6 +30,9 @@ def test_faults_apply_per_action_and_clear():
     assert f.shape_params("kick", {"duration": 60}) == {"duration": 60}
     assert f.shape_frame({"sender": {"nickname": "Al"}}) == {"sender": {"nickname": "Al (corrupted)"}}
     assert f.to_dict()["drop_param"] == [{"param": "duration", "actions": ["ban"]}]
+    f.update({"corrupt_received": ["text"]})
+    assert f.shape_observed({"components": [{"type": "Plain", "text": "hi"}], "message_id": "7"}) == {
+        "components": [{"type": "Plain", "text": "hi (corrupted)"}], "message_id": "7"}
     f.clear()
     assert f.shape_params("ban", {"duration": 60}) == {"duration": 60} and f.corrupt == () and not f.corrupt_frames
 

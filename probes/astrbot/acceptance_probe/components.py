@@ -29,6 +29,7 @@ from typing import Any
 from .jsonsafe import json_safe
 from .registry import load_registry
 from .media import PLAIN_TEXT, PNG_1X1, SendCase, media_file, plain_text, silent_wav  # noqa: F401 (re-exported)
+from .media import medium as _medium
 
 BASE64_KEEP = 48
 
@@ -186,14 +187,14 @@ def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) 
 
     def image_url() -> SendCase:
         url = str(media.get("image_url") or "")
-        return case("Image:url", lambda: [Comp.Image.fromURL(url)], [{"type": "Image"}],
+        return case("Image:url", lambda: [Comp.Image.fromURL(url)], [_medium("Image", media.get("image_sha256"))],
                     None if url else "no media.image_url in probe config")
 
     def voice() -> SendCase:
         url = str(media.get("voice_url") or "")
         build = (lambda: [Comp.Record.fromURL(url)]) if url else (
             lambda: [Comp.Record.fromFileSystem(media_file("acceptance.wav", silent_wav()))])
-        return case("Voice", build, [{"type": "Voice"}])
+        return case("Voice", build, [_medium("Voice", media.get("voice_sha256") if url else silent_wav())])
 
     def file_case() -> SendCase:
         url = str(media.get("file_url") or "")
@@ -201,7 +202,8 @@ def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) 
             build = lambda: [Comp.File(name=file_name, url=url)]  # noqa: E731
         else:
             build = lambda: [Comp.File(name=file_name, file=media_file(file_name, b"acceptance probe file\n"))]  # noqa: E731
-        return case("File", build, [{"type": "File", "name": file_name}])
+        return case("File", build, [{**_medium("File", media.get("file_sha256") if url else b"acceptance probe file\n"),
+                                     "name": file_name}])
 
     def quote() -> SendCase:
         mid = str(trigger.get("message_id") or "")
@@ -217,7 +219,10 @@ def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) 
         sender = str(world.get("bot_id") or world.get("user_id") or trigger.get("sender_id") or "10000")
         return case("Forward", lambda: [Comp.Nodes(nodes=[
             Comp.Node(uin=sender, name="acceptance", content=[Comp.Plain(text=f"forward node {i}")]) for i in (1, 2)])],
-            [{"type": "Forward"}])
+            # The nodes' senders and content are what a forward carries: the platform must get both.
+            [{"type": "Forward", "node_list": [{"sender_name": "acceptance",
+                                                "message_chain": [{"type": "Plain", "text": f"forward node {i}"}]}
+                                               for i in (1, 2)]}])
 
     def mixed() -> SendCase:
         def build() -> list:
@@ -229,7 +234,7 @@ def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) 
         expected: list[dict] = [{"type": "Plain", "text": "mixed start "}]
         if at_target:
             expected.append({"type": "At", "target": at_target})
-        expected += [{"type": "Plain", "text": " then image "}, {"type": "Image"}, {"type": "Plain", "text": " end"}]
+        expected += [{"type": "Plain", "text": " then image "}, _medium("Image", PNG_1X1), {"type": "Plain", "text": " end"}]
         return case("mixed", build, expected)
 
     builders: dict[str, Any] = {
@@ -238,9 +243,9 @@ def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) 
                            None if at_target else "no user to mention (world.user_id unset and no trigger sender)"),
         "AtAll": lambda: case("AtAll", lambda: [Comp.AtAll()], [{"type": "AtAll"}]),
         "Image:url": image_url,
-        "Image:base64": lambda: case("Image:base64", lambda: [Comp.Image.fromBase64(image_b64)], [{"type": "Image"}]),
+        "Image:base64": lambda: case("Image:base64", lambda: [Comp.Image.fromBase64(image_b64)], [_medium("Image", PNG_1X1)]),
         "Image:path": lambda: case("Image:path", lambda: [Comp.Image.fromFileSystem(media_file("acceptance.png", PNG_1X1))],
-                                   [{"type": "Image"}]),
+                                   [_medium("Image", PNG_1X1)]),
         "Voice": voice,
         "File": file_case,
         "Quote": quote,

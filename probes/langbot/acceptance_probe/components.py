@@ -16,6 +16,7 @@ from typing import Any
 from .jsonsafe import json_safe
 from .registry import load_registry
 from .media import PLAIN_TEXT, PNG_1X1, SendCase, media_file, plain_text, silent_wav  # noqa: F401 (re-exported)
+from .media import medium as _medium
 
 BASE64_KEEP = 48
 
@@ -130,18 +131,19 @@ def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) 
 
     def image_url() -> SendCase:
         url = str(media.get("image_url") or "")
-        return case("Image:url", [m.Image(url=url)], [{"type": "Image"}], None if url else "no media.image_url in probe config")
+        return case("Image:url", [m.Image(url=url)], [_medium("Image", media.get("image_sha256"))],
+                    None if url else "no media.image_url in probe config")
 
     builders["Image:url"] = image_url
-    builders["Image:base64"] = lambda: case("Image:base64", [m.Image(base64=image_b64)], [{"type": "Image"}])
+    builders["Image:base64"] = lambda: case("Image:base64", [m.Image(base64=image_b64)], [_medium("Image", PNG_1X1)])
     builders["Image:path"] = lambda: case(
-        "Image:path", [m.Image(path=media_file("acceptance.png", PNG_1X1))], [{"type": "Image"}]
+        "Image:path", [m.Image(path=media_file("acceptance.png", PNG_1X1))], [_medium("Image", PNG_1X1)]
     )
 
     def voice() -> SendCase:
         url = str(media.get("voice_url") or "")
         comp = m.Voice(url=url) if url else m.Voice(base64=voice_b64, length=1)
-        return case("Voice", [comp], [{"type": "Voice"}])
+        return case("Voice", [comp], [_medium("Voice", media.get("voice_sha256") if url else silent_wav())])
 
     builders["Voice"] = voice
 
@@ -149,7 +151,7 @@ def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) 
         url = str(media.get("file_url") or "")
         path = media_file(file_name, file_body)
         comp = m.File(name=file_name, size=len(file_body), url=url, path="" if url else path)
-        return case("File", [comp], [{"type": "File", "name": file_name}])
+        return case("File", [comp], [{**_medium("File", media.get("file_sha256") if url else file_body), "name": file_name}])
 
     builders["File"] = file_case
 
@@ -192,7 +194,7 @@ def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) 
             comps.append(m.At(target=at_target))
             expected.append({"type": "At", "target": at_target})
         comps += [m.Plain(text=" then image "), m.Image(base64=image_b64), m.Plain(text=" end")]
-        expected += [{"type": "Plain", "text": " then image "}, {"type": "Image"}, {"type": "Plain", "text": " end"}]
+        expected += [{"type": "Plain", "text": " then image "}, _medium("Image", PNG_1X1), {"type": "Plain", "text": " end"}]
         return case("mixed", comps, expected)
 
     builders["mixed"] = mixed

@@ -64,3 +64,13 @@ class SendCase:
     expected: list[dict]
     capabilities: list[str] = field(default_factory=list)
     skip_reason: str | None = None
+
+
+def medium(kind: str, content: bytes | str | None) -> dict:
+    """The expected component of a sent medium: its type and, where the probe knows them, the bytes' sha256
+    (the simulator records the digest of what it received, so a changed or lost medium fails)."""
+    if isinstance(content, bytes):
+        import hashlib
+
+        content = hashlib.sha256(content).hexdigest()
+    return {"type": kind, "sha256": content} if content else {"type": kind}
