@@ -44,12 +44,13 @@ test: setup
 unit: venv
 	$(VENV)/bin/pytest -m unit $(PYTEST_ARGS)
 
-# The sensitivity tables: seeded defects in the adapter (LangBot, adapter-live) and the simulated platform lying
+# The sensitivity tables: seeded defects in the adapter (LangBot adapter-live; AstrBot one fresh stack per defect)
+# and the simulated platform lying
 # (answers, parameters, event fields that differ from the world) on both frameworks; every target must turn red
 # (reports/<run>/sensitivity-*.md, sensitivity-<framework>-by-capability.md).
 sensitivity: setup
 	$(E2E) -m plugin_e2e tests/acceptance/test_sensitivity.py tests/adapter_live/test_mutants.py --framework $(FRAMEWORK) --run-id $(RUN)-sensitivity $(PYTEST_ARGS)
-	$(E2E) -m plugin_e2e tests/acceptance/test_sensitivity.py --framework $(FRAMEWORK2) --run-id $(RUN)-sensitivity-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(PYTEST_ARGS)
+	ACCEPTANCE_SENSITIVITY_FULL=1 $(E2E) -m plugin_e2e tests/acceptance/test_sensitivity.py tests/astrbot/test_astrbot_mutants.py --framework $(FRAMEWORK2) --run-id $(RUN)-sensitivity-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(PYTEST_ARGS)
 
 setup: venv browser framework
 
