@@ -174,9 +174,19 @@ def regression(cur, old: dict) -> tuple[str, str] | None:
     return None
 
 
-def evidence_vs_baseline(results: list[AdapterResult], baseline_dir: Path) -> list[Finding]:
-    """(c) a capability whose level or status dropped below the committed baseline entry of the same run."""
+def evidence_vs_baseline(results: list[AdapterResult], baseline_dir: Path, *, every_run: bool = False) -> list[Finding]:
+    """(c) a capability whose level or status dropped below the committed baseline entry of the same run; with
+    ``every_run`` (the evidence should hold every mode of its adapters), also a run the baseline records for one
+    of these adapters that has no result now (a mode that stopped running)."""
     out: list[Finding] = []
+    adapters = {r.adapter.partition("@")[0] for r in results}
+    have = {r.adapter for r in results}
+    for path in sorted(Path(baseline_dir).glob("*.json")) if every_run else ():
+        run = path.stem
+        if run.partition("@")[0] in adapters and run not in have:
+            out.append(Finding("evidence-vs-baseline", run, "-", "baseline-run-missing",
+                               f"{path} records run {run}, but the evidence has no result for it "
+                               "(a transport mode that no longer runs, or evidence left out)"))
     for res in results:
         base = load_baseline(baseline_dir, res.adapter)
         if base is None:

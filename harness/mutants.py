@@ -42,12 +42,16 @@ class Overlay:
         return {"PYTHONPATH": str(self.folder)}
 
 
-_FINDER = '''"""Written by harness.mutants: serves mutated modules instead of the installed ones (sensitivity suite)."""
+_FINDER = '''"""Written by harness.mutants: serves mutated modules instead of the installed ones (sensitivity suite),
+then runs the ``sitecustomize`` this file shadows, if any (as ``site`` would have: the egress hook chains the same way)."""
 import importlib.abc
+import importlib.machinery
 import importlib.util
+import os
 import sys
 
 MUTATED = {mapping}
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class _MutantFinder(importlib.abc.MetaPathFinder):
@@ -57,6 +61,23 @@ class _MutantFinder(importlib.abc.MetaPathFinder):
 
 
 sys.meta_path.insert(0, _MutantFinder())
+
+
+def _chain_shadowed():
+    def elsewhere(entry):
+        try:
+            return not os.path.samefile(entry or os.getcwd(), _HERE)
+        except OSError:
+            return True
+
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", [p for p in sys.path if elsewhere(p)])
+    if spec is not None and spec.loader is not None:
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["_acceptance_mutant_shadowed_sitecustomize"] = module
+        spec.loader.exec_module(module)
+
+
+_chain_shadowed()
 '''
 
 

@@ -174,3 +174,19 @@ def test_a_declared_event_the_platform_cannot_produce_has_no_implementation_path
                                              "other": {"message.received": ("x", "y")}})
     assert [(f.capability, f.kind) for f in found] == [("event:group.member_joined", "declared-no-implementation-path")]
     assert "no join notice" in found[0].explanation and "spec §3" in found[0].explanation
+
+
+def test_a_baseline_run_without_a_current_result_is_drift(tmp_path, demo_manifest_dir):
+    import json
+
+    manifests = load_manifest_dir(demo_manifest_dir)
+    s = Story(tmp_path / "e.jsonl", adapter="demo-adapter@socket")
+    s.outbound(["api:send_message"])
+    res = check(manifests, [tmp_path / "e.jsonl"]).adapters
+    base = tmp_path / "baseline"
+    base.mkdir()
+    for run in ("demo-adapter@socket", "demo-adapter@webhook", "other-adapter@socket"):
+        (base / f"{run}.json").write_text(json.dumps({"adapter": run, "capabilities": {}}))
+    found = [(f.adapter, f.kind) for f in drift.evidence_vs_baseline(res, base, every_run=True)]
+    assert found == [("demo-adapter@webhook", "baseline-run-missing")]  # other adapters' runs are not this check's
+    assert drift.evidence_vs_baseline(res, base) == []  # one run selected on purpose: the other mode is not asked for
