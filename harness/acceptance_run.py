@@ -96,7 +96,7 @@ class AdapterRun:
                 self._sim = None
             await self._collect_logs()
         self._record_compat(writer)
-        self._block_unexercised(writer, profile.title, getattr(profile, "unproducible_events", {}))
+        self._block_unexercised(writer, profile.title, profile.unproducible_events)
 
     async def _drive(self, profile, writer):
         from harness.bringup import bring_up
@@ -190,21 +190,31 @@ class AdapterRun:
             writer.write("check", producer="introspection", adapter=self.adapter, capabilities=[cap], level="unit",
                          status="failed" if mine else "passed",
                          message="; ".join(f.explanation for f in mine) or "manifest and code agree")
+    def _block_unexercised(self, writer, simulator_title: str, unproducible: Mapping[str, tuple[str, str]]) -> None:
+        block_unexercised(self.session, self.manifest, self.name, writer, f"the {simulator_title}", unproducible,
+                          adapter=self.adapter, sweep="sweep step of the probe", scenario="scenario")
 
-    def _block_unexercised(self, writer, simulator_title: str, unproducible: Mapping[str, tuple[str, str]] = {}) -> None:
-        """Capabilities nothing exercised end as blocked with the reason, never silently untested; a declared
-        event the platform's protocol cannot produce ends not-supported with the reason and its source."""
-        from harness.checker import check
-        from harness.levels import Status
 
-        result = check([self.manifest], self.session.evidence_files(), only_declared_adapters=True)
-        mine = next((a for a in result.adapters if a.adapter == self.name), None)
-        for v in mine.verdicts if mine else []:
-            if v.status is Status.UNTESTED and v.kind == "event" and v.name in unproducible:
-                reason, source = unproducible[v.name]
-                writer.write("skip", adapter=self.adapter, capabilities=[v.id], status="not-supported",
-                             reason=f"{reason}: the platform cannot produce it", source=source)
-            elif v.status is Status.UNTESTED:
-                what = "sweep step of the probe" if v.kind in ("api", "platform_api", "send") else "scenario"
-                writer.write("skip", adapter=self.adapter, capabilities=[v.id], status="blocked",
-                             reason=f"no {what} exercises it against the {simulator_title}")
+def block_unexercised(session: Any, manifest: Any, run: str, writer: Any, against: str,
+                      unproducible: Mapping[str, tuple[str, str]] | None = None, *, adapter: str, sweep: str,
+                      scenario: str) -> None:
+    """End every capability nothing exercised as ``blocked`` with the reason, never silently untested; a declared
+    event the platform's protocol cannot produce as ``not-supported`` with the reason and its source (the
+    checklist's rule). Shared by the full path and the adapter-live run."""
+    from harness.checker import check
+    from harness.levels import Status
+
+    unproducible = unproducible or {}
+    result = check([manifest], session.evidence_files(), only_declared_adapters=True)
+    mine = next((a for a in result.adapters if a.adapter == run), None)
+    for v in mine.verdicts if mine else []:
+        if v.status is not Status.UNTESTED:
+            continue
+        if v.kind == "event" and v.name in unproducible:
+            reason, source = unproducible[v.name]
+            writer.write("skip", adapter=adapter, capabilities=[v.id], status="not-supported",
+                         reason=f"{reason}: the platform cannot produce it", source=source)
+        else:
+            what = sweep if v.kind in ("api", "platform_api", "send") else scenario
+            writer.write("skip", adapter=adapter, capabilities=[v.id], status="blocked",
+                         reason=f"no {what} exercises it against {against}")

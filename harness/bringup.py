@@ -78,13 +78,18 @@ def probe_overrides(profile: Any, framework: str, world: Any, sim_port: int, *, 
     }
 
 
+#: The keys of a parameter file's long entry form (``{params, destructive, note, wire}``).
+LONG_ENTRY_KEYS = frozenset({"params", "destructive", "note", "wire"})
+
+
 def with_wire_names(profile: Any, params: dict[str, Any]) -> dict[str, Any]:
     """The parameter file's entries in their long form, each with the request it must put on the wire (``wire``)
     where the platform knows it; the probe records it as the call's ``expected.action``."""
-    wire = getattr(profile, "platform_action_wire", lambda _a: {})(list(params)) or {}
+    wire = profile.platform_action_wire(list(params))
     out: dict[str, Any] = {}
     for action, entry in params.items():
-        long = dict(entry) if isinstance(entry, dict) and "params" in entry and set(entry) <= {"params", "destructive", "note", "wire"} \
+        # the long form as the probe reads it (acceptance_probe.config.ProbeConfig.action_entry)
+        long = dict(entry) if isinstance(entry, dict) and "params" in entry and set(entry) <= LONG_ENTRY_KEYS \
             else {"params": entry if isinstance(entry, dict) else {}}
         if action in wire:
             long["wire"] = wire[action]

@@ -13,7 +13,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from harness.capabilities import INBOUND_KINDS, KINDS, OUTBOUND_KINDS, load_catalogue
 from harness.components import default_registry
@@ -251,78 +251,64 @@ def _field_verdict(expectation: dict, ev: dict) -> tuple[str, dict[str, Any] | N
 _FIELD_DETAILS: dict[tuple, dict[str, Any]] = {}
 
 
-_API_INFO: dict[str, dict] = {}
-
-
-def _api_info(name: Any) -> dict:
-    info = _API_INFO.get(name)
-    if info is None:
-        info = dict(load_catalogue().info("api", name)) if isinstance(name, str) else {}
-        info["judged"] = bool(info.get("params") or info.get("result") or info.get("effect"))
-        _API_INFO[name] = info
-    return info
+def _decide(candidates: list[tuple[int, Any]], compare: Callable[[Any], tuple[list[str], list[str]]]) -> tuple[int, list[str], list[str]]:
+    """The first candidate record that agrees with the world, else the first one's differences:
+    ``(ref, differences, what it does not carry)``; ``candidates`` is not empty."""
+    first = None
+    for ref, value in candidates:
+        diff, absent = compare(value)
+        if not diff:
+            return ref, [], absent
+        first = first or (ref, diff, absent)
+    return first  # type: ignore[return-value]
 
 
 def _truth_verdict(call: dict, api: dict, arrived: list[tuple[int, dict]]) -> tuple[list[str], list[int], list[str], list[str]]:
     """A call that reached the platform, against the world: its arguments as received, its result against the
     world's answer truth, and the world's state afterwards (the catalogue names which apply, per API).
     Returns (differences, refs of the records that decided, limitations, what was compared)."""
-    info = _api_info(api.get("name"))
+    info = load_catalogue().info("api", api.get("name"))
     target = (call.get("expected") or {}).get("target")
-    if not info.get("judged") and target is None:  # nothing to compare for this API: the common fast path
+    if not (info.get("params") or info.get("result") or info.get("effect") or target):  # the common fast path
         return [], [], [], []
     call_input = api.get("input") if isinstance(api.get("input"), dict) else {}
     problems: list[str] = []
     refs: list[int] = []
     limits: list[str] = []
     compared: list[str] = []
+
+    def judged(what: str, candidates: list[tuple[int, Any]], compare, absent_note: str = "") -> None:
+        compared.append(what)
+        ref, diff, absent = _decide(candidates, compare)
+        refs.append(ref)
+        problems.extend(diff)
+        limits.extend(f"{a}: {absent_note}" for a in absent)
+
     asked = {k: call_input[k] for k in info.get("params") or () if k in call_input}
     if isinstance(target, dict):
         asked.setdefault("target_type", target.get("type"))
         asked.setdefault("target_id", target.get("id"))
     if asked:
-        candidates = [(r, args) for r, rec in arrived if isinstance(args := _get(rec, "observed.args"), dict) and set(args) & set(asked)]
-        if candidates:
-            compared.append("arguments")
-            results = [(r, compare_args(asked, args)) for r, args in candidates]
-            good = [r for r, diff in results if not diff]
-            if good:
-                refs.append(good[0])
-            else:
-                problems += results[0][1]
-                refs.append(results[0][0])
+        received = [(r, args) for r, rec in arrived if isinstance(args := _get(rec, "observed.args"), dict) and set(args) & set(asked)]
+        if received:
+            judged("arguments", received, lambda args: (compare_args(asked, args), []))
         else:
             limits.append("the simulated platform reports no arguments for this call, so they were not compared")
     key = info.get("result")
     if key:
         truths = [(r, t[key]) for r, rec in arrived if isinstance(t := _get(rec, "observed.truth"), dict) and key in t]
         facts = api.get("facts")
-        if truths and isinstance(facts, dict) and key in facts:
-            compared.append(f"{key} result")
-            results = [(r, compare_result(key, t, facts[key])) for r, t in truths]
-            good = [(r, absent) for r, (diff, absent) in results if not diff]
-            if good:
-                refs.append(good[0][0])
-                limits += [f"{a}: not carried by the framework's result" for a in good[0][1]]
-            else:
-                problems += results[0][1][0]
-                refs.append(results[0][0])
-        elif truths:
+        if not truths:
+            limits.append(f"the simulated platform reports no {key} truth for this call")
+        elif not (isinstance(facts, dict) and key in facts):
             limits.append(f"the probe reports no normalised {key} result, so the world's data were not compared")
         else:
-            limits.append(f"the simulated platform reports no {key} truth for this call")
+            judged(f"{key} result", truths, lambda t: compare_result(key, t, facts[key]), "not carried by the framework's result")
     effect = expected_effects(info.get("effect") or {}, call_input)
     if effect:
         afters = [(r, after) for r, rec in arrived if isinstance(after := _get(rec, "observed.after"), dict)]
         if afters:
-            compared.append("effect")
-            results = [(r, compare_effects(effect, after)) for r, after in afters]
-            good = [r for r, (diff, _) in results if not diff]
-            if good:
-                refs.append(good[0])
-            else:
-                problems += results[-1][1][0]
-                refs.append(results[-1][0])
+            judged("effect", afters, lambda after: compare_effects(effect, after), "not in the world's state after the call")
         else:
             limits.append("the simulated platform reports no state after this call, so its effect was not checked")
     return problems, refs, limits, compared
@@ -385,7 +371,7 @@ def _outbound_observations(b: _Bucket) -> dict[str, list[Observation]]:
         if wire and not any(rec.get("action") == wire for _, rec in arrived):
             seen_actions = ", ".join(dict.fromkeys(str(rec.get("action")) for _, rec in arrived[:5]))
             wire_problem = f"the platform received {seen_actions}, not the {wire} request this action must make"
-        refs = [ref] + [r for r, _ in matched[:5]] + [r for r in truth_refs if all(r != m for m, _ in matched[:5])]
+        refs = [ref] + list(dict.fromkeys([r for r, _ in matched[:5]] + truth_refs))
         seen = [b.ui_seen[mid] for _, rec in matched if (mid := _norm(_get(rec, "observed.message_id"))) in b.ui_seen] if b.ui_seen else []
         detail = {"outbound": "rendered" if seen else "received", "actions": list(dict.fromkeys([rec.get("action", "") for _, rec in matched]))}
         if limitations:

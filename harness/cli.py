@@ -296,7 +296,7 @@ def drift(framework, manifest_dir, adapters, fmt, evidence, report_path, baselin
             report.ran["manifest-vs-code"] = f"skipped: {spec.name} has no adapter code to introspect"
     from acceptance_fixtures.platforms.discovery import profile_for
 
-    platforms = {m.name: dict(getattr(profile_for(m.name), "unproducible_events", None) or {}) for m in found}
+    platforms = {m.name: dict(profile.unproducible_events) for m in found if (profile := profile_for(m.name))}
     report.findings += d.manifest_vs_platform(found, platforms)
     report.ran["manifest-vs-platform"] = (f"declared events against what the simulated platforms can produce "
                                           f"({sum(1 for v in platforms.values() if v)} platform(s) say)")

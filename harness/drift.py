@@ -52,12 +52,16 @@ def _diff(declared: list[str], actual: list[str]) -> tuple[list[str], list[str]]
     return [x for x in declared if x not in a], sorted(a - d)
 
 
+#: What the introspection lists, per manifest list: (key in its output, capability kind, where the code says it).
+_CODE_LISTS = (("events", "event", "get_supported_events()", lambda m: m.events),
+               ("apis", "api", "get_supported_apis()", lambda m: m.apis),
+               ("platform_actions", "platform_api", "PLATFORM_API_MAP", lambda m: m.platform_actions))
+
+
 def manifest_vs_code(manifests: list[Manifest], code: dict[str, dict]) -> list[Finding]:
-    """(a) what each manifest declares versus what the adapter's code answers."""
+    """(a) what each manifest declares versus what the adapter's code answers: with the default config, under
+    each value of a mode-selecting config field, and the common APIs the adapter class implements."""
     out: list[Finding] = []
-    lists = (("events", "event", "get_supported_events()", lambda m: m.events),
-             ("apis", "api", "get_supported_apis()", lambda m: m.apis),
-             ("platform_actions", "platform_api", "PLATFORM_API_MAP", lambda m: m.platform_actions))
     for m in manifests:
         info = code.get(m.name)
         if info is None:
@@ -65,18 +69,31 @@ def manifest_vs_code(manifests: list[Manifest], code: dict[str, dict]) -> list[F
             continue
         for err in info.get("errors") or []:
             out.append(Finding("manifest-vs-code", m.name, "-", "introspection-error", err.strip().splitlines()[-1]))
-        for key, kind, source, declared in lists:
-            actual = info.get(key)
-            if actual is None:
-                continue
-            missing, extra = _diff(declared(m), actual)
-            out += [Finding("manifest-vs-code", m.name, f"{kind}:{x}", "declared-not-in-code",
-                            f"the manifest declares {kind} '{x}', but {source} does not return it (code evaluated with the manifest's default config)") for x in missing]
-            out += [Finding("manifest-vs-code", m.name, f"{kind}:{x}", "in-code-not-declared",
-                            f"{source} returns {kind} '{x}', but the manifest does not declare it") for x in extra]
+        for key, kind, source, declared in _CODE_LISTS:
+            if info.get(key) is not None:
+                out += _list_drift(m.name, kind, source, declared(m), info[key])
+        for entry in info.get("by_config") or []:  # a mode: only what differs from the default's answer
+            for key, kind, source, declared in _CODE_LISTS[:2]:
+                if isinstance(entry, dict) and entry.get(key) is not None and info.get(key) is not None:
+                    out += _list_drift(m.name, kind, source, declared(m), entry[key],
+                                       mode=f"{entry.get('field')}={entry.get('value')}", default=info[key])
         out += _overridden_not_declared(m, info)
-        out += _per_mode(m, info)
     return out
+
+
+def _list_drift(adapter: str, kind: str, source: str, declared: list[str], actual: list[str], *,
+                mode: str | None = None, default: list[str] | None = None) -> list[Finding]:
+    missing, extra = _diff(declared, actual)
+    if mode is None:
+        where, gone, new = "code evaluated with the manifest's default config", "declared-not-in-code", "in-code-not-declared"
+    else:
+        missing = [x for x in missing if x in (default or ())]
+        extra = [x for x in extra if x not in (default or ())]
+        where, gone, new = f"with {mode}", "declared-not-in-mode", "in-mode-not-declared"
+    return ([Finding("manifest-vs-code", adapter, f"{kind}:{x}", gone,
+                     f"the manifest declares {kind} '{x}', but {source} does not return it ({where})") for x in missing]
+            + [Finding("manifest-vs-code", adapter, f"{kind}:{x}", new,
+                       f"{source} returns {kind} '{x}' ({where}), but the manifest does not declare it") for x in extra])
 
 
 def _overridden_not_declared(m: Manifest, info: dict) -> list[Finding]:
@@ -90,29 +107,6 @@ def _overridden_not_declared(m: Manifest, info: dict) -> list[Finding]:
                     f"the adapter class overrides {name}() from the framework's base adapter class, but neither the "
                     "manifest nor get_supported_apis() lists it")
             for name, only_raises in sorted(overrides.items()) if not only_raises and name not in listed]
-
-
-def _per_mode(m: Manifest, info: dict) -> list[Finding]:
-    """``get_supported_*()`` under each value of a mode-selecting config field, against the declaration: what is
-    declared but offered only in some modes, and what a mode offers that is not declared (beyond the default's)."""
-    out: list[Finding] = []
-    for entry in info.get("by_config") or []:
-        if not isinstance(entry, dict):
-            continue
-        where = f"{entry.get('field')}={entry.get('value')}"
-        for key, kind, source, declared in (("events", "event", "get_supported_events()", m.events),
-                                            ("apis", "api", "get_supported_apis()", m.apis)):
-            actual, default = entry.get(key), info.get(key)
-            if actual is None or default is None:
-                continue
-            missing, extra = _diff(declared, actual)
-            out += [Finding("manifest-vs-code", m.name, f"{kind}:{x}", "declared-not-in-mode",
-                            f"the manifest declares {kind} '{x}', but {source} does not return it with {where}")
-                    for x in missing if x in default]
-            out += [Finding("manifest-vs-code", m.name, f"{kind}:{x}", "in-mode-not-declared",
-                            f"{source} returns {kind} '{x}' with {where}, but the manifest does not declare it")
-                    for x in extra if x not in default]
-    return out
 
 
 def manifest_vs_platform(manifests: list[Manifest], unproducible: dict[str, dict[str, tuple[str, str]]]) -> list[Finding]:

@@ -34,8 +34,7 @@ class Mutant:
 
 @dataclass(frozen=True)
 class Overlay:
-    folder: Path
-    mutated: Path
+    folder: Path  # holds sitecustomize.py and mutated/<module>.py
 
     @property
     def env(self) -> dict[str, str]:
@@ -106,4 +105,4 @@ def build_overlay(spec: FrameworkSpec, mutant: Mutant, folder: Path) -> Overlay:
     mutated.parent.mkdir(parents=True, exist_ok=True)
     mutated.write_text(mutate(original.read_text("utf-8"), mutant), "utf-8")
     (folder / "sitecustomize.py").write_text(_FINDER.format(mapping=json.dumps({mutant.module: str(mutated)})), "utf-8")
-    return Overlay(folder, mutated)
+    return Overlay(folder)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.fidelity import compare_components
+
 ONE_OF = "one_of"
 _ABSENT = object()
 #: Differences listed per comparison before "... and N more".
@@ -60,36 +62,37 @@ def _capped(items: list[str]) -> list[str]:
     return [*items[:MAX_LISTED], f"... and {len(items) - MAX_LISTED} more"]
 
 
-def compare_fields(expected: dict | None, observed: dict) -> tuple[list[str], list[str]]:
-    """Differences between an event's expected fields and the observed event, and the fields it lacks."""
-    problems: list[str] = []
+def differences(expected: dict, observed: dict) -> tuple[list[tuple[str, Any, Any]], list[str]]:
+    """``(key, expected, observed)`` for each expected key whose observed value differs, and the keys absent."""
+    diffs: list[tuple[str, Any, Any]] = []
     absent: list[str] = []
-    for key, want in (expected or {}).items():
+    for key, want in expected.items():
         got = observed.get(key, _ABSENT)
         if got is _ABSENT:
             absent.append(key)
         elif (got != want or type(got) is not type(want)) and not same(want, got):  # equal strings: the common case
-            problems.append(f"expected {key} {shown(want)}, observed {shown(got)}")
-    return problems, absent
+            diffs.append((key, want, got))
+    return diffs, absent
+
+
+def compare_fields(expected: dict | None, observed: dict) -> tuple[list[str], list[str]]:
+    """Differences between an event's expected fields and the observed event, and the fields it lacks."""
+    diffs, absent = differences(expected or {}, observed)
+    return [f"expected {k} {shown(w)}, observed {shown(g)}" for k, w, g in diffs], absent
 
 
 def _compare_object(what: str, truth: dict, facts: Any) -> tuple[list[str], list[str]]:
     if not isinstance(facts, dict):
         return [f"{what}: the world has {_brief(truth)}, the plugin got {shown(facts)}"], []
-    problems, absent = [], []
-    for key, want in truth.items():
-        if key == "components":
-            from harness.fidelity import compare_components
-
-            if "components" not in facts:
-                absent.append(f"{what}.components")
-            elif (problem := compare_components(want, facts.get("components"))) is not None:
-                problems.append(f"{what} components: {problem}")
-        elif key not in facts:
-            absent.append(f"{what}.{key}")
-        elif not same(want, facts[key]):
-            problems.append(f"{what} {key}: the world has {shown(want)}, the plugin got {shown(facts[key])}")
-    return problems, absent
+    fields = {k: v for k, v in truth.items() if k != "components"}
+    diffs, absent = differences(fields, facts)
+    problems = [f"{what} {k}: the world has {shown(w)}, the plugin got {shown(g)}" for k, w, g in diffs]
+    if "components" in truth:  # a message's chain: compared the way the checker compares components
+        if "components" not in facts:
+            absent.append("components")
+        elif (problem := compare_components(truth["components"], facts["components"])) is not None:
+            problems.append(f"{what} components: {problem}")
+    return problems, [f"{what}.{a}" for a in absent]
 
 
 def _brief(truth: dict) -> str:
@@ -126,14 +129,9 @@ def compare_result(key: str, truth: Any, facts: Any) -> tuple[list[str], list[st
 
 def compare_args(asked: dict, received: dict) -> list[str]:
     """Arguments the plugin gave that the platform received differently, or not at all."""
-    problems = []
-    for key, want in asked.items():
-        got = received.get(key, _ABSENT)
-        if got is _ABSENT:
-            problems.append(f"parameter {key}: the plugin asked {shown(want)}, the platform received none")
-        elif (got != want or type(got) is not type(want)) and not same(want, got):
-            problems.append(f"parameter {key}: the plugin asked {shown(want)}, the platform received {shown(got)}")
-    return problems
+    diffs, absent = differences(asked, received)
+    return ([f"parameter {k}: the plugin asked {shown(asked[k])}, the platform received none" for k in absent]
+            + [f"parameter {k}: the plugin asked {shown(w)}, the platform received {shown(g)}" for k, w, g in diffs])
 
 
 def expected_effects(effect: dict, call_input: Any) -> dict[str, Any]:
@@ -150,10 +148,6 @@ def expected_effects(effect: dict, call_input: Any) -> dict[str, Any]:
 
 
 def compare_effects(expected: dict, after: dict) -> tuple[list[str], list[str]]:
-    problems, absent = [], []
-    for key, want in expected.items():
-        if key not in after:
-            absent.append(key)
-        elif not same(want, after[key]):
-            problems.append(f"after the call the world has {key} {shown(after[key])}, expected {shown(want)}")
-    return problems, absent
+    """The world's state after a call against what the call should have left; and the state keys not reported."""
+    diffs, absent = differences(expected, after)
+    return [f"after the call the world has {k} {shown(g)}, expected {shown(w)}" for k, w, g in diffs], absent

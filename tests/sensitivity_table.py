@@ -6,6 +6,7 @@ tests/acceptance/test_sensitivity.py record into it; each update rewrites
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.levels import Status
@@ -53,3 +54,52 @@ def write(folder: Path, framework: str) -> Path:
         "| Capability | Clean run | Under a defect | Defect that proves the harness catches it, or why none can |",
         "|---|---|---|---|", *rows, ""]), "utf-8")
     return out
+
+
+#: A clean verdict a defect can turn red (failed, blocked and not-supported ones cannot show it).
+REDDENABLE = (Status.ACCEPTED, Status.PARTIAL)
+
+
+def carriers(cap: str) -> set[str]:
+    """Capabilities that carry ``cap`` and so may turn red with it."""
+    kind = cap.partition(":")[0]
+    if kind == "send":
+        return {"send:mixed", "api:send_message", "api:reply_message"}
+    if kind == "receive":
+        return {"receive:mixed"}
+    if cap == "api:send_message":  # the send cases travel in send_message calls
+        return {"send:Plain"}
+    if kind == "platform_api":  # platform actions travel in call_platform_api calls
+        return {"api:call_platform_api"}
+    return set()
+
+
+@dataclass
+class DefectOutcome:
+    targets: list[str]  # the defect's targets the clean run could show red
+    missed: list[str]  # of those, the ones not red under the defect
+    spill: list[str]  # red under the defect, not red in the clean run, neither a target nor a carrier of one
+
+
+def status_of(result: AdapterResult, cap: str) -> Status:
+    v = result.verdict(cap)
+    return v.status if v is not None else Status.UNTESTED
+
+
+def judge_defect(clean: AdapterResult, broken: AdapterResult, targets: tuple[str, ...]) -> DefectOutcome:
+    """What one seeded defect did: which of its targets turned red, and what else did."""
+    live = [c for c in targets if status_of(clean, c) in REDDENABLE]
+    allowed = set(targets).union(*(carriers(c) for c in targets))
+    spill = sorted(v.id for v in broken.verdicts if v.status is Status.FAILED and v.id not in allowed
+                   and status_of(clean, v.id) is not Status.FAILED)
+    return DefectOutcome(live, [c for c in live if status_of(broken, c) is not Status.FAILED], spill)
+
+
+def record_defect(folder: Path, framework: str, clean: AdapterResult, outcome: DefectOutcome, defect: str, *,
+                  full_path: bool) -> None:
+    """Add one defect's outcome to the by-capability table and rewrite it."""
+    record_clean(framework, clean, full_path=full_path)
+    for cap in outcome.targets:
+        if cap not in outcome.missed:
+            record_caught(framework, cap, defect)
+    write(folder, framework)

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from harness.acceptance_run import CONNECT_WAIT, EVENT_WAIT, SWEEP_TRIGGER, _matches, free_port
+from harness.acceptance_run import CONNECT_WAIT, EVENT_WAIT, SWEEP_TRIGGER, _matches, block_unexercised, free_port
 from harness.bringup import with_wire_names
 from harness.adapter_live.driver import AdapterDriver
 from harness.adapter_live.targets import FORWARD, REVERSE, live_target
@@ -85,7 +85,10 @@ class AdapterLiveRun:
             logs = getattr(exc, "logs", None) or {}
             self.session.logs.setdefault(self.adapter, {}).update({f"{k} (adapter-live)": v for k, v in logs.items()})
         if self.block_unexercised:
-            self._block_unexercised(writer, self.simulator_title or profile.title)
+            block_unexercised(self.session, self.manifest, self.adapter, writer, f"the {self.simulator_title or profile.title}",
+                              profile.unproducible_events, adapter=self.adapter,
+                              sweep="sweep step of the adapter-live run",
+                              scenario="scenario or check of the adapter-live run")
 
     async def _drive(self, profile, target, writer) -> None:
         from acceptance_fixtures.simulator.server import SimulatorServer
@@ -225,16 +228,6 @@ class AdapterLiveRun:
                                             trigger_message_id=hit["event"].get("message_id"))
         self._say(f"sweep complete: {self.summary}")
 
-    def _block_unexercised(self, writer, simulator_title: str) -> None:
-        from harness.checker import check
-        from harness.levels import Status
-
-        result = check([self.manifest], self.session.evidence_files(), only_declared_adapters=True)
-        for v in result.adapters[0].verdicts if result.adapters else []:
-            if v.status is Status.UNTESTED:
-                what = "sweep step" if v.kind in ("api", "platform_api", "send") else "scenario or check"
-                writer.write("skip", adapter=self.adapter, capabilities=[v.id], status="blocked",
-                             reason=f"no {what} of the adapter-live run exercises it against the {simulator_title}")
 
 
 def run_adapter_live(session: AcceptanceSession, adapter: str, **options: Any) -> AdapterLiveRun:

@@ -350,8 +350,8 @@ class LangBotStack(Stack):
                 dead = [n for n, proc in self.processes.items() if not proc.alive()]
                 if exc.status < 500 or delay is None or dead:
                     raise
-                _say(f"creating the probe processor failed inside LangBot (attempt {attempt}, "
-                     f"{self.redact_text(str(exc))[:200]}); retrying in {delay:.0f}s")
+                self.progress(f"creating the probe processor failed inside LangBot (attempt {attempt}, "
+                              f"{self.redact_text(str(exc))[:200]}); retrying in {delay:.0f}s")
                 self.timings[f"retry:create_event_processor:{attempt}"] = delay
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")

@@ -67,7 +67,7 @@ async def test_corrupted_platform_data_turn_their_capabilities_red(acceptance, a
     corruptions = [*CORRUPTIONS, (tuple(f"platform_api:{a}" for a in manifest.platform_actions), {"misname_actions": True},
                                   "the platform records every request under another name than the one it got")]
     accepted = {v.id for v in clean.verdicts if v.status is Status.ACCEPTED}
-    # Only corruptions whose every target the clean run accepted: a red verdict is then this corruption's doing.
+    # Only the targets the clean run accepted are judged: a red verdict there is then this batch's doing.
     chosen = [(caps, spec, what) for caps, spec, what in corruptions if any(c in accepted for c in caps)]
     assert chosen, f"the clean run accepted none of the targeted capabilities ({clean.status_reason})"
     targets = {c for caps, _, _ in chosen for c in caps if c in accepted}
@@ -81,28 +81,25 @@ async def test_corrupted_platform_data_turn_their_capabilities_red(acceptance, a
     elapsed = time.monotonic() - started
     res = check([manifest], sub.evidence_files(), only_declared_adapters=True).adapters[0]
 
+    framework = str(acceptance.spec)
+    sensitivity_table.record_clean(framework, clean, full_path=True)
     rows, missed = [], []
     for caps, _, what in chosen:
         for cap in caps:
             if cap not in accepted:
                 continue
             v = res.verdict(cap)
-            caught = v is not None and v.status is Status.FAILED
             rows.append(f"| `{cap}` | {what} | accepted | {v.status.value if v else 'none'} | "
                         f"{(v.reason if v else '').replace('|', '/')[:220]} |")
-            if not caught:
+            if v is not None and v.status is Status.FAILED:
+                sensitivity_table.record_caught(framework, cap, f"simulator corruption: {what}")
+            else:
                 missed.append(cap)
     spill = sorted(v.id for v in res.verdicts if v.status is Status.FAILED and v.id in accepted and v.id not in targets)
     table = ["# Sensitivity: corrupted platform data", "",
              f"{acceptance.spec} · {len(chosen)} corruption(s) in one batch, {elapsed:.0f}s · "
              f"caught {len(rows) - len(missed)}/{len(rows)} · red outside the targets: {', '.join(spill) or 'none'}", "",
              "| Capability | Corruption | Clean run | Corrupted run | Reason |", "|---|---|---|---|---|", *rows, ""]
-    framework = str(acceptance.spec)
-    sensitivity_table.record_clean(framework, clean, full_path=True)
-    for caps, _, what in chosen:
-        for cap in caps:
-            if cap in accepted and res.verdict(cap) is not None and res.verdict(cap).status is Status.FAILED:
-                sensitivity_table.record_caught(framework, cap, f"simulator corruption: {what}")
     sensitivity_table.write(Path(acceptance.report_dir) / acceptance.run_id, framework)
     out = Path(acceptance.report_dir) / acceptance.run_id / f"sensitivity-{acceptance.spec.name}.md"
     out.parent.mkdir(parents=True, exist_ok=True)

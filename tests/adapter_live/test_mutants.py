@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from harness.checker import check
-from harness.levels import Status
 from harness.mutants import build_overlay
 from harness.session import AcceptanceSession
 from tests.adapter_live.conftest import ADAPTER
@@ -24,20 +23,6 @@ from tests import sensitivity_table
 
 pytestmark = pytest.mark.plugin_e2e
 ROWS: dict[str, str] = {}
-
-
-def _carriers(cap: str) -> set[str]:
-    """Capabilities that carry ``cap`` and so may turn red with it."""
-    kind = cap.partition(":")[0]
-    if kind == "send":
-        return {"send:mixed", "api:send_message", "api:reply_message"}
-    if kind == "receive":
-        return {"receive:mixed"}
-    if cap == "api:send_message":  # the send cases travel in send_message calls
-        return {"send:Plain"}
-    if kind == "platform_api":  # platform actions travel in call_platform_api calls
-        return {"api:call_platform_api"}
-    return set()
 
 
 def _write_table(request: pytest.FixtureRequest, spec: str, run_id: str) -> Path:
@@ -66,26 +51,15 @@ async def test_a_seeded_adapter_defect_turns_its_capabilities_red(mutant, live_f
     session.close()
     res = check([manifest], session.evidence_files(), only_declared_adapters=True).adapters[0]
 
-    def status(result, cap):
-        v = result.verdict(cap)
-        return v.status if v is not None else Status.UNTESTED
-
-    targets = [c for c in mutant.targets if status(clean, c) is not Status.FAILED]
-    assert targets, f"{mutant.name}: every target already fails in the clean run"
-    missed = [c for c in targets if status(res, c) is not Status.FAILED]
-    allowed = set(mutant.targets).union(*(_carriers(c) for c in mutant.targets))
-    spill = sorted(v.id for v in res.verdicts if v.status is Status.FAILED and status(clean, v.id) is not Status.FAILED
-                   and v.id not in allowed)
-    reasons = "; ".join(f"{c}: {res.verdict(c).reason}" for c in targets if res.verdict(c) is not None)
-    ROWS[mutant.name] = (f"| `{mutant.name}` | {mutant.what} | {', '.join(f'`{c}`' for c in targets)} | "
-                         f"{', '.join(status(clean, c).value for c in targets)} | "
-                         f"{', '.join(status(res, c).value for c in targets)} | {reasons.replace('|', '/')[:300]} |")
+    outcome = sensitivity_table.judge_defect(clean, res, mutant.targets)
+    assert outcome.targets, f"{mutant.name}: the clean run shows none of its targets red-able"
+    status = sensitivity_table.status_of
+    reasons = "; ".join(f"{c}: {res.verdict(c).reason}" for c in outcome.targets if res.verdict(c) is not None)
+    ROWS[mutant.name] = (f"| `{mutant.name}` | {mutant.what} | {', '.join(f'`{c}`' for c in outcome.targets)} | "
+                         f"{', '.join(status(clean, c).value for c in outcome.targets)} | "
+                         f"{', '.join(status(res, c).value for c in outcome.targets)} | {reasons.replace('|', '/')[:300]} |")
     _write_table(request, str(framework), acceptance.run_id)
-    fw = str(acceptance.spec)
-    sensitivity_table.record_clean(fw, clean, full_path=False)
-    for cap in targets:
-        if status(res, cap) is Status.FAILED:
-            sensitivity_table.record_caught(fw, cap, f"adapter mutant `{mutant.name}` ({mutant.what})")
-    sensitivity_table.write(Path(acceptance.report_dir) / acceptance.run_id, fw)
-    assert not missed, f"{mutant.name} ({mutant.what}) was not caught: {missed} ({reasons})"
-    assert not spill, f"{mutant.name} turned unrelated capabilities red: {spill}"
+    sensitivity_table.record_defect(Path(acceptance.report_dir) / acceptance.run_id, str(acceptance.spec), clean, outcome,
+                                    f"adapter mutant `{mutant.name}` ({mutant.what})", full_path=False)
+    assert not outcome.missed, f"{mutant.name} ({mutant.what}) was not caught: {outcome.missed} ({reasons})"
+    assert not outcome.spill, f"{mutant.name} turned unrelated capabilities red: {outcome.spill}"

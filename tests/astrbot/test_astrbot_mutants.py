@@ -15,16 +15,12 @@ import pytest
 
 from harness.acceptance_run import AdapterRun
 from harness.checker import check
-from harness.levels import Status
 from harness.mutants import build_overlay
 from tests import sensitivity_table
 from tests.acceptance.test_faults import _manifest, _sub_session
 from tests.astrbot.astrbot_mutants import MUTANTS
 
 pytestmark = pytest.mark.plugin_e2e
-CARRIERS = {"send": {"send:mixed", "api:send_message", "api:reply_message"}, "receive": {"receive:mixed"}}
-
-
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
 async def test_a_seeded_astrbot_adapter_defect_turns_its_capabilities_red(mutant, acceptance, adapter_runs, tmp_path):
     from harness.stacks import AstrBotStack, StackTimeouts
@@ -35,8 +31,8 @@ async def test_a_seeded_astrbot_adapter_defect_turns_its_capabilities_red(mutant
         pytest.skip("a fresh AstrBot per mutant: run with make sensitivity (ACCEPTANCE_SENSITIVITY_FULL=1)")
     manifest = _manifest(acceptance)
     clean = await adapter_runs.result(manifest)
-    targets = [c for c in mutant.targets if (v := clean.verdict(c)) is not None and v.status is Status.ACCEPTED]
-    assert targets, f"{mutant.name}: the clean run accepts none of its targets"
+    assert any(sensitivity_table.status_of(clean, c) in sensitivity_table.REDDENABLE for c in mutant.targets), \
+        f"{mutant.name}: the clean run shows none of its targets red-able"
     sub = _sub_session(acceptance, tmp_path)
     sub.destructive = acceptance.destructive
     overlay = build_overlay(acceptance.spec, mutant, tmp_path / "overlay")
@@ -49,15 +45,8 @@ async def test_a_seeded_astrbot_adapter_defect_turns_its_capabilities_red(mutant
         await stack.stop()
         sub.close()
     res = check([manifest], sub.evidence_files(), only_declared_adapters=True).adapters[0]
-    missed = [c for c in targets if res.verdict(c).status is not Status.FAILED]
-    allowed = set(mutant.targets).union(*(CARRIERS.get(c.partition(":")[0], set()) for c in mutant.targets))
-    spill = sorted(v.id for v in res.verdicts if v.status is Status.FAILED and v.id not in allowed
-                   and (old := clean.verdict(v.id)) is not None and old.status is not Status.FAILED)
-    framework = str(acceptance.spec)
-    sensitivity_table.record_clean(framework, clean, full_path=True)
-    for cap in targets:
-        if cap not in missed:
-            sensitivity_table.record_caught(framework, cap, f"adapter mutant `{mutant.name}` ({mutant.what})")
-    sensitivity_table.write(Path(acceptance.report_dir) / acceptance.run_id, framework)
-    assert not missed, f"{mutant.name} ({mutant.what}) was not caught: {missed}"
-    assert not spill, f"{mutant.name} turned unrelated capabilities red: {spill}"
+    outcome = sensitivity_table.judge_defect(clean, res, mutant.targets)
+    sensitivity_table.record_defect(Path(acceptance.report_dir) / acceptance.run_id, str(acceptance.spec), clean, outcome,
+                                    f"adapter mutant `{mutant.name}` ({mutant.what})", full_path=True)
+    assert not outcome.missed, f"{mutant.name} ({mutant.what}) was not caught: {outcome.missed}"
+    assert not outcome.spill, f"{mutant.name} turned unrelated capabilities red: {outcome.spill}"

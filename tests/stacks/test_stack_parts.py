@@ -275,6 +275,7 @@ def _bare_langbot_stack(monkeypatch):
     stack = LangBotStack.__new__(LangBotStack)
     stack.probe = type("P", (), {"component_ref": "plugin:x/y/z"})()
     stack.processes, stack.allowed_platform_tools, stack.timings = {}, [], {}
+    stack.progress = lambda _msg: None
     stack.redact_text = lambda text: text
     monkeypatch.setattr(LangBotStack, "PROCESSOR_RETRY_DELAYS", (0.0, 0.0))
     return stack

@@ -56,3 +56,25 @@ async def test_a_bring_up_that_fails_after_the_bot_exists_removes_the_bot(tmp_pa
     for sim in sims:
         await sim.stop()
     assert stack.deleted == ["bot-1"]
+
+
+def test_unexercised_capabilities_end_blocked_and_unproducible_events_not_supported(tmp_path: Path, demo_manifest_dir) -> None:
+    import json
+
+    from harness.acceptance_run import block_unexercised
+    from harness.manifest import load_manifest_dir
+
+    (manifest,) = load_manifest_dir(demo_manifest_dir)
+    writer = EvidenceWriter.to_file(tmp_path / "harness.jsonl", run_id="r")
+    writer.write("finding", adapter="demo-adapter@x", message="the run started")
+    session = SimpleNamespace(evidence_files=lambda: [tmp_path / "harness.jsonl"])
+    block_unexercised(session, manifest, "demo-adapter@x", writer, "the demo simulator",
+                      {"group.member_joined": ("the protocol has no join notice", "demo spec §3")},
+                      adapter="demo-adapter@x", sweep="sweep step of the probe", scenario="scenario")
+    skips = {r["capabilities"][0]: r for line in (tmp_path / "harness.jsonl").read_text().splitlines()
+             if (r := json.loads(line))["record"] == "skip"}
+    joined = skips["event:group.member_joined"]
+    assert joined["status"] == "not-supported" and joined["source"] == "demo spec §3"
+    assert joined["reason"] == "the protocol has no join notice: the platform cannot produce it"
+    assert skips["event:message.received"]["status"] == "blocked"
+    assert skips["api:send_message"]["reason"] == "no sweep step of the probe exercises it against the demo simulator"

@@ -410,3 +410,11 @@ def test_a_platform_action_that_reaches_the_platform_as_another_request_fails(tm
     assert v.status is Status.FAILED
     assert v.reason == "the platform received get_status, not the get_login_info request this action must make"
     assert res.verdict("api:call_platform_api").status is not Status.FAILED  # the call itself was delivered
+
+
+def test_a_result_the_probe_does_not_normalise_is_a_limitation_not_a_pass_in_silence(tmp_path, manifests):
+    s = Story(tmp_path / "e.jsonl")
+    _lookup(s, "get_group_info", facts=None, truth=WORLD_GROUP)
+    v = run(manifests, tmp_path / "e.jsonl").verdict("api:get_group_info")
+    assert v.detail["limitations"] == ["the probe reports no normalised group result, so the world's data were not compared"]
+    assert v.detail["compared"] == ["arguments"]

@@ -224,7 +224,7 @@ def make_sweep_class(shared: types.SimpleNamespace):
         async def step(self, name, capabilities, input_summary, run_fn, plugin_fn=None, *, action=None, expected=None):
             outcome = await call(run_fn, scope="adapter", timeout=self.cfg.call_timeout)
             self.counts.add(outcome)
-            self.rec.api_call(self._api(outcome, name, input_summary, action), capabilities, expected)  # with facts
+            self.rec.api_call(outcome.api(name, input_summary, action), capabilities, expected)
             if self.cfg.pause_between_calls > 0:
                 await asyncio.sleep(self.cfg.pause_between_calls)
             return outcome
@@ -494,8 +494,7 @@ class Driver:
         else:
             fn = lambda: plugin.call_platform_api("", api, params)  # noqa: E731
         outcome = await self.shared.calls.call(fn, scope="adapter", timeout=float(req.get("timeout") or 30))
-        api_record = self.shared.sweep.Sweep._api(  # the probe's record, with the result's facts
-            outcome, api, summary, req.get("action") or (params.get("action") if api == "call_platform_api" else None))
+        api_record = outcome.api(api, summary, req.get("action") or (params.get("action") if api == "call_platform_api" else None))
         action = api_record.get("action")
         caps = list(req.get("capabilities") or ([f"api:{api}"] + ([f"platform_api:{action}"] if action else [])))
         if self.rec is not None:

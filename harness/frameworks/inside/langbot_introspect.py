@@ -5,7 +5,7 @@ Output: JSON {"<folder>": {"name", "events", "apis", "platform_actions", "overri
 stdout. ``overrides``: the common API methods of the SDK's base adapter class that the adapter class overrides (name ->
 whether the override only raises, i.e. refuses the API);
 ``by_config``: ``get_supported_*()`` once per value of each config field that selects between values (a
-``select``'s options, a ``boolean``'s true and false), the other fields at their defaults.
+``select``'s options, a ``boolean``'s true and false) other than its default, the rest at their defaults.
 Standard library and PyYAML only (both are present in a LangBot environment).
 """
 
@@ -93,7 +93,8 @@ def _mode_values(manifest):
         else:
             continue
         for value in values:
-            yield item["name"], value
+            if value != item.get("default"):  # the default is what the plain evaluation already answered
+                yield item["name"], value
 
 
 def _by_config(cls, manifest, errors):

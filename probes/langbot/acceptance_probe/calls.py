@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
+from .facts import result_facts
 from .jsonsafe import json_safe
 
 REFUSAL_MARKERS = ("not authorized for this run", "is not authorized", "not available for this run")
@@ -44,6 +45,13 @@ class Outcome:
         }
         if action is not None:
             out["action"] = action
+        if self.ok:  # the result in the neutral shape the checker compares with the world
+            try:
+                facts = result_facts(name, self.result)
+            except Exception as exc:  # noqa: BLE001 - a result the probe cannot normalise is evidence too
+                facts = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+            if facts is not None:
+                out["facts"] = facts
         return out
 
 

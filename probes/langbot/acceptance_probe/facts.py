@@ -69,7 +69,8 @@ def _message(msg: Any) -> Any:
     out = {"id": _id(msg.get("message_id")), "sender_id": _id(sender.get("id")),
            "components": [{k: v for k, v in c.items() if k in ("type", "text")} for c in chain if c.get("type") != "Source"]}
     if chat_type is not None:
-        out["chat_type"] = {"person": "private"}.get(str(getattr(chat_type, "value", chat_type)), str(getattr(chat_type, "value", chat_type)))
+        value = str(getattr(chat_type, "value", chat_type))
+        out["chat_type"] = "private" if value == "person" else value  # the world's word for a one-to-one chat
     return out
 
 

@@ -23,7 +23,6 @@ from typing import Any, Awaitable, Callable
 from .calls import Outcome, call
 from .components import PLAIN_TEXT, SendCase, build_send_cases, normalize_chain
 from .config import ProbeConfig
-from .facts import result_facts
 from .jsonsafe import b64, json_safe
 from .recorder import Recorder
 
@@ -114,7 +113,7 @@ class Sweep:
         """One API call: run scope first, plugin-wide if the run scope refused it."""
         first = await call(run_fn, scope="run", timeout=self.cfg.call_timeout)
         self.counts.add(first)
-        self.rec.api_call(self._api(first, name, input_summary, action), capabilities, expected)
+        self.rec.api_call(first.api(name, input_summary, action), capabilities, expected)
         outcome = first
         if first.error_kind in ("refused", "error"):
             # Refusals are LangBot's run-scope policy; errors in the run scope can also come from the
@@ -122,7 +121,7 @@ class Sweep:
             second = await call(plugin_fn or run_fn, scope="plugin", timeout=self.cfg.call_timeout)
             self.counts.add(second)
             self.counts.plugin_retries += 1
-            self.rec.api_call(self._api(second, name, input_summary, action), capabilities, expected)
+            self.rec.api_call(second.api(name, input_summary, action), capabilities, expected)
             what = f"{name}({action})" if action else name
             verb = "refused" if first.error_kind == "refused" else "failed"
             self.rec.finding(
@@ -136,18 +135,6 @@ class Sweep:
         if self.cfg.pause_between_calls > 0:
             await asyncio.sleep(self.cfg.pause_between_calls)
         return outcome
-
-    @staticmethod
-    def _api(outcome: Outcome, name: str, input_summary: Any, action: str | None) -> dict:
-        api = outcome.api(name, input_summary, action)
-        if outcome.ok:
-            try:
-                facts = result_facts(name, outcome.result)
-            except Exception as exc:  # noqa: BLE001 - a result the probe cannot normalise is evidence too
-                facts = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-            if facts is not None:
-                api["facts"] = facts
-        return api
 
     def skip(self, capabilities: list[str], reason: str, status: str = "blocked") -> None:
         self.counts.skipped += 1
