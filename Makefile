@@ -12,33 +12,35 @@ FRAMEWORK2  ?= astrbot==4.14.6
 # A newer AstrBot (Python 3.12 environment) for the live chat protocol suite only: its unified chat socket
 # is what the 4.14.6 handler lacks. Set FRAMEWORK3= (empty) to leave it out.
 FRAMEWORK3  ?= astrbot==4.28.2
-ADAPTER     ?= onebot-v11
-# A run is ADAPTER@MODE (one report per run: reports/<run>/onebot-v11@reverse-ws.json); --adapter $(ADAPTER) runs
-# every mode the framework offers (LangBot: reverse-ws, forward-ws; AstrBot: reverse-ws). The two frameworks
-# are compared in COMPARE_MODE, the one both offer.
-COMPARE_MODE ?= reverse-ws
+# The adapters of the acceptance run (ADAPTER=name picks one). A run is adapter@mode (one report per run:
+# reports/<run>/onebot-v11@reverse-ws.json); --adapter runs every mode the framework offers (OneBot v11 on LangBot:
+# reverse-ws, forward-ws; on AstrBot: reverse-ws; Telegram on both: long-polling).
+ADAPTER     ?=
+ADAPTERS    ?= $(if $(ADAPTER),$(ADAPTER),onebot-v11 telegram-omni)
+# The runs both frameworks offer, compared after an acceptance run (a run not in ADAPTERS is left out).
+COMPARE_RUNS ?= onebot-v11@reverse-ws telegram-omni@long-polling
 PYTEST_ARGS ?=
 RUN         ?= $(shell date -u +%Y%m%d-%H%M%S)
 STAMP       := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut -c1-12)
 # Simulated targets are disposable, so the destructive APIs (kick, leave, mute...) are exercised too.
-E2E         := $(VENV)/bin/pytest --adapter $(ADAPTER) --destructive --report-dir reports
+E2E         := $(VENV)/bin/pytest $(foreach a,$(ADAPTERS),--adapter $(a)) --destructive --report-dir reports
 live_chat    = $(if $(FRAMEWORK3),$(VENV)/bin/pytest -m plugin_e2e tests/live_chat --report-dir reports --framework $(FRAMEWORK3) --run-id $(RUN)-$(subst ==,-,$(FRAMEWORK3)) $(PYTEST_ARGS))
 baseline     = $(if $(wildcard reports/baseline/$(subst ==,-,$(1))),--baseline reports/baseline/$(subst ==,-,$(1)))
 
 .PHONY: accept test unit sensitivity setup venv browser framework clean-runs bench
 
 accept: setup
-	@echo "[make] acceptance of $(ADAPTER) on $(FRAMEWORK2), then on $(FRAMEWORK) (reports/latest)"
+	@echo "[make] acceptance of $(ADAPTERS) on $(FRAMEWORK2), then on $(FRAMEWORK) (reports/latest)"
 	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
 	$(E2E) -m plugin_e2e --framework $(FRAMEWORK) --run-id $(RUN) $(call baseline,$(FRAMEWORK)) $(PYTEST_ARGS)
-	$(VENV)/bin/acceptance compare reports/$(RUN)/$(ADAPTER)@$(COMPARE_MODE).json reports/$(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2)))/$(ADAPTER)@$(COMPARE_MODE).json --out-dir reports/$(RUN)/compare
+	$(foreach r,$(COMPARE_RUNS),$(if $(filter $(firstword $(subst @, ,$(r))),$(ADAPTERS)),$(VENV)/bin/acceptance compare reports/$(RUN)/$(r).json reports/$(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2)))/$(r).json --out-dir reports/$(RUN)/compare &&) ) true
 	$(live_chat)
 	@echo "[make] reports: reports/latest/ (cross-framework comparison in reports/latest/compare/; AstrBot's live chat protocol in reports/$(RUN)-*/live-chat-protocol.md)"
 
 test: setup
 	@echo "[make] test suite: unit tests and the full plugin path against $(FRAMEWORK), then $(FRAMEWORK2)$(if $(FRAMEWORK3),; the live chat protocol of $(FRAMEWORK3))"
 	$(E2E) --framework $(FRAMEWORK) --run-id $(RUN) $(call baseline,$(FRAMEWORK)) $(PYTEST_ARGS)
-	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/acceptance/test_sensitivity.py tests/astrbot tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
+	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/acceptance/test_sensitivity.py tests/acceptance/test_telegram_faults.py tests/astrbot tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
 	$(live_chat)
 
 unit: venv

@@ -24,10 +24,12 @@ import aiohttp
 
 from harness.errors import HarnessError, StackError
 from harness.manifest import Manifest
-from harness.runs import EVENT_WAIT, UNDECLARED_WAIT, matches_event
+from harness.runs import EVENT_WAIT, UNDECLARED_WAIT, matches_event, unproducible_of
 from harness.session import AcceptanceSession
 
 SWEEP_WAIT = 600.0
+#: How long the sweep's trigger message may take to reach the probe (an adapter that stopped delivering fails fast).
+SWEEP_START_WAIT = 60.0
 # re-exported: the adapter-live run and the latency bench use them
 from harness.bringup import CONNECT_WAIT, SWEEP_TRIGGER, free_port  # noqa: E402,F401  (re-exported)
 
@@ -49,6 +51,8 @@ class AdapterRun:
     ui: Any = None
     #: The transport mode (one of ``profile.modes(framework)``); empty: the platform's default mode.
     mode: str = ""
+    #: Only these inbound scenarios (by name), e.g. for a fault run; None: every scenario of the platform.
+    only_scenarios: list[str] | None = None
 
     @property
     def probe_evidence(self):
@@ -96,7 +100,7 @@ class AdapterRun:
                 self._sim = None
             await self._collect_logs()
         self._record_compat(writer)
-        self._block_unexercised(writer, profile.title, profile.unproducible_events)
+        self._block_unexercised(writer, profile.title, unproducible_of(profile))
 
     async def _drive(self, profile, writer):
         from harness.bringup import bring_up
@@ -114,7 +118,8 @@ class AdapterRun:
             writer.write("finding", adapter=self.adapter, message=f"simulator faults switched on: {self.faults}")
 
         tail = EvidenceTail(self.probe_evidence, from_end=False)
-        scenarios = [s for s in sim.scenarios() if s.capabilities]
+        scenarios = [s for s in sim.scenarios() if s.capabilities
+                     and (self.only_scenarios is None or s.name in self.only_scenarios)]
         t1 = time.monotonic()
         arrived = 0
         for i, scenario in enumerate(scenarios, 1):
@@ -137,6 +142,11 @@ class AdapterRun:
         t2 = time.monotonic()
         self._say("sweep: sending the trigger; the probe now calls every declared API and sends every component")
         await sim.inject_raw(profile.trigger_frame(world, SWEEP_TRIGGER))
+        # The trigger must reach the probe soon; only the sweep itself may take long.
+        await tail.wait_for(lambda r: r.get("record") == "finding" and r.get("message") == "sweep started"
+                            and r.get("adapter") == self.name,
+                            timeout=SWEEP_START_WAIT, what="the probe's 'sweep started' (the trigger message reaching it)",
+                            stack=self.stack, interval=0.2)
         done = await tail.wait_for(lambda r: r.get("record") == "finding" and r.get("message") == "sweep complete"
                                    and r.get("adapter") == self.name,
                                    timeout=SWEEP_WAIT, what="the probe's 'sweep complete'", stack=self.stack, interval=0.2)
@@ -204,14 +214,15 @@ def block_unexercised(session: Any, manifest: Any, run: str, writer: Any, agains
     from harness.checker import check
     from harness.levels import Status
 
-    unproducible = unproducible or {}
+    unproducible = unproducible or {}  # by capability id; a bare event type is the old form
     result = check([manifest], session.evidence_files(), only_declared_adapters=True)
     mine = next((a for a in result.adapters if a.adapter == run), None)
     for v in mine.verdicts if mine else []:
         if v.status is not Status.UNTESTED:
             continue
-        if v.kind == "event" and v.name in unproducible:
-            reason, source = unproducible[v.name]
+        why = unproducible.get(v.id) or (unproducible.get(v.name) if v.kind == "event" else None)
+        if why is not None:
+            reason, source = why
             writer.write("skip", adapter=adapter, capabilities=[v.id], status="not-supported",
                          reason=f"{reason}: the platform cannot produce it", source=source)
         else:

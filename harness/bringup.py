@@ -74,6 +74,9 @@ def probe_overrides(profile: Any, framework: str, world: Any, sim_port: int, *, 
         "world": profile.probe_world(world),
         "media": profile.probe_media(f"http://127.0.0.1:{sim_port}/media", world),
         "platform_action_params": with_wire_names(profile, profile.platform_action_params(world)),
+        # send components the platform cannot carry: the probe leaves them out, the run marks them not-supported
+        "uncarried_sends": sorted(cap.split(":", 1)[1] for cap in (getattr(profile, "uncarried_components", None) or {})
+                                  if cap.startswith("send:")),
         **(getattr(profile, "probe_settings", lambda _fw: {})(framework) or {}),
     }
 
@@ -118,15 +121,16 @@ async def bring_up(session: Any, stack: Any, manifest: Any, profile: Any, *, mod
     session.add_secrets(token, *stack.redactor.known)
     stack.add_secrets(token)
     sim_port = port or free_port()
-    world = World.default()  # built before the bot, so the probe can be told its targets
+    world = profile.world() if hasattr(profile, "world") else World.default()  # before the bot: the probe's targets
     overrides = probe_overrides(profile, framework, world, sim_port, run=run, evidence_path=evidence_path,
                                 destructive=session.destructive)
     sim_writer = session.writer(f"simulator-{run}")
+    tls_port, ssl_context, sim_port = _egress_listener(stack, profile, framework, mode, sim_port)
     t0 = time.monotonic()
 
     def simulator(bot_id: str | None):
         sim = SimulatorServer(codec_for(profile, framework, token, stack, bot_id, mode, run), world=world,
-                              writer=sim_writer, port=sim_port)
+                              writer=sim_writer, port=sim_port, tls_port=tls_port, ssl_context=ssl_context)
         on_simulator(sim)
         return sim
 
@@ -147,11 +151,44 @@ async def bring_up(session: Any, stack: Any, manifest: Any, profile: Any, *, mod
             "run", adapter=run, simulator=f"{profile.title} at {sim.base_url}; mode {mode}: {mode_title(profile, mode)}",
             message=message or f"bot {bot_id} on {stack.framework} {stack.framework_version}, mode {mode}")
         await guard(sim.wait_connected(timeout=CONNECT_WAIT), "the adapter's connection")
+        _write_redirect_findings(session, stack, profile, framework, mode, run)
     except BaseException:
         # The caller never learns this bot's id: remove it, so it cannot keep dialing a port a later run reuses.
         await _remove_bot(stack, bot_id)
         raise
     return BroughtUp(world=world, sim=sim, bot_id=bot_id, token=token, sim_port=sim_port)
+
+
+def _egress_listener(stack: Any, profile: Any, framework: str, mode: str, sim_port: int) -> tuple[int | None, Any, int]:
+    """``(tls_port, ssl_context, sim_port)``: where the simulator serves the hosts the egress plan sends it (a TLS
+    listener beside its plain one, or the plain port itself for a plain redirect)."""
+    from harness.errors import HarnessError
+
+    hosts = profile.egress_hosts(framework, mode) if hasattr(profile, "egress_hosts") else {}
+    if not hosts:
+        return None, None, sim_port
+    port = (getattr(stack, "egress_ports", None) or {}).get(getattr(profile, "name", ""))
+    if port is None or getattr(stack, "egress", None) is None:
+        raise HarnessError(f"{framework}'s adapter for {profile.name} calls {', '.join(sorted(hosts))} with no setting to "
+                           "change it: the egress redirect must be planned before the framework starts, and this "
+                           "stack started without it (select the run when the session starts)")
+    if any(hosts.values()):
+        return port, stack.egress.server_context(), sim_port
+    return None, None, port
+
+
+def _write_redirect_findings(session: Any, stack: Any, profile: Any, framework: str, mode: str, run: str) -> None:
+    """How the adapter was pointed at the simulator, and every redirect the egress hook performed, as findings."""
+    writer = session.writer("harness")
+    note = profile.redirect_note(framework, mode) if hasattr(profile, "redirect_note") else ""
+    if note:
+        writer.write("finding", adapter=run, message=f"redirect: {note}")
+    hosts = profile.egress_hosts(framework, mode) if hasattr(profile, "egress_hosts") else {}
+    plan = getattr(stack, "egress", None)
+    if hosts and plan is not None:
+        for fields in plan.findings():
+            if any(h in str(fields.get("message", "")) for h in hosts) or str(fields.get("message", "")).startswith("egress hook"):
+                writer.write("finding", adapter=run, **fields)
 
 
 async def _remove_bot(stack: Any, bot_id: str, timeout: float = 15.0) -> None:

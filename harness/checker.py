@@ -520,7 +520,8 @@ def judge(kind: str, observations: list[Observation]) -> tuple[Level | None, Sta
             detail["justification"] = "every injection says the platform UI cannot raise this event"
         return level, Status.ACCEPTED if done else Status.PARTIAL, reason, refs, detail
     if skips:
-        for status in (Status.NOT_SUPPORTED, Status.BLOCKED, Status.PARTIAL):
+        # A call that returned but reached nothing (partial) says more than a refusal of another attempt (blocked).
+        for status in (Status.NOT_SUPPORTED, Status.PARTIAL, Status.BLOCKED):
             chosen = [o for o in skips if o.skip_status is status]
             if chosen:
                 level = Level.NOT_SUPPORTED if status is Status.NOT_SUPPORTED else Level.BLOCKED if status is Status.BLOCKED else None

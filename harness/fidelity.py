@@ -2,7 +2,7 @@
 
 An expected component lists only what must hold: ``{"type": "Plain", "text": "a  b\\nc"}`` demands
 the exact text (spaces and newlines included); the value ``"*"`` demands a present, non-empty field
-(``{"type": "Source", "id": "*"}``). Component order must match. A leading ``Source`` that the
+(``{"type": "Source", "id": "*"}``); ``{"one_of": [...]}`` accepts any of its values. Component order must match. A leading ``Source`` that the
 expectation does not mention is ignored, because every received message carries one (the registry's
 *envelope* types, ``harness/data/components.yaml``: message metadata carried as a component).
 """
@@ -14,6 +14,8 @@ from typing import Any
 from harness.components import default_registry
 
 PRESENT = "*"
+#: ``{"one_of": [a, b]}``: any of the values is right (a user named by id or by username).
+ONE_OF = "one_of"
 #: Component types that are message metadata (Source): ignored when leading and not expected.
 ENVELOPE = default_registry().envelope
 
@@ -21,6 +23,8 @@ ENVELOPE = default_registry().envelope
 def _same(expected: Any, observed: Any) -> bool:
     if expected == PRESENT:
         return observed not in (None, "", [], {})
+    if isinstance(expected, dict) and len(expected) == 1 and ONE_OF in expected:  # several right answers
+        return any(_same(v, observed) for v in expected[ONE_OF])
     if isinstance(expected, dict):
         return isinstance(observed, dict) and all(_same(v, observed.get(k)) for k, v in expected.items())
     if isinstance(expected, list):

@@ -93,6 +93,7 @@ async def framework_stack(request: pytest.FixtureRequest, acceptance: Acceptance
     stack = stacks[spec.name](spec, acceptance.evidence_dir.parent / "stack", run_id=acceptance.run_id,
                               evidence_path=acceptance.evidence_dir / "probe.jsonl",
                               timeouts=StackTimeouts(app_ready=300, install=180), progress=say)
+    _plan_egress(acceptance, stack, say)
     say(f"starting {spec} (first run installs it; later runs reuse the cached environment)")
     try:
         await stack.start()
@@ -105,6 +106,22 @@ async def framework_stack(request: pytest.FixtureRequest, acceptance: Acceptance
         yield stack
     finally:
         await stack.stop()
+
+
+def _plan_egress(acceptance: AcceptanceSession, stack, say) -> None:
+    """The session's egress plan on the stack, before it starts (the framework's processes read it once)."""
+    from acceptance_fixtures.platforms import profile_for
+    from harness.egress.runs import plan_for_runs
+
+    try:
+        runs = acceptance.runs()
+    except HarnessError:  # a bad selection is reported by the runs themselves
+        return
+    plan, ports = plan_for_runs(runs, acceptance.spec.name, acceptance.evidence_dir.parent / "egress" / acceptance.spec.name,
+                                profile_for)
+    if plan is not None:
+        stack.egress, stack.egress_ports = plan, ports
+        say(f"egress: {', '.join(f'{h} -> 127.0.0.1:{r.port}' for h, r in sorted(plan.hosts.items()))} for the selected runs")
 
 
 class AdapterRuns:

@@ -116,3 +116,10 @@ def matches_event(record: dict, match: dict[str, str], adapter: str | None = Non
         if node is None or str(node) != value:
             return False
     return True
+
+
+def unproducible_of(profile: Any) -> dict[str, tuple[str, str]]:
+    """What the platform cannot produce or carry, by capability id (a profile from before ``unproducible()``: events only)."""
+    if hasattr(profile, "unproducible"):
+        return profile.unproducible()
+    return {f"event:{e}": why for e, why in (getattr(profile, "unproducible_events", None) or {}).items()}

@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 from harness.acceptance_run import CONNECT_WAIT, EVENT_WAIT, SWEEP_TRIGGER, _matches, block_unexercised, free_port
 from harness.bringup import with_wire_names
+from harness.runs import unproducible_of
 from harness.adapter_live.driver import AdapterDriver
 from harness.adapter_live.targets import FORWARD, REVERSE, live_target
 from harness.errors import HarnessError
@@ -86,7 +87,7 @@ class AdapterLiveRun:
             self.session.logs.setdefault(self.adapter, {}).update({f"{k} (adapter-live)": v for k, v in logs.items()})
         if self.block_unexercised:
             block_unexercised(self.session, self.manifest, self.adapter, writer, f"the {self.simulator_title or profile.title}",
-                              profile.unproducible_events, adapter=self.adapter,
+                              unproducible_of(profile), adapter=self.adapter,
                               sweep="sweep step of the adapter-live run",
                               scenario="scenario or check of the adapter-live run")
 

@@ -66,6 +66,8 @@ class Stack(abc.ABC):
         self.bots: dict[str, Bot] = {}
         #: The run's egress plan for the framework's processes (harness.egress), set before ``start``.
         self.egress: "EgressPlan | None" = None
+        #: Platform name -> the loopback port its simulator serves the plan's hosts on (harness.egress.runs).
+        self.egress_ports: dict[str, int] = {}
         #: Extra environment for every process the stack starts (set over the stack's own, before ``start``).
         self.process_extra_env: dict[str, str] = {}
 

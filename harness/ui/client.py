@@ -128,6 +128,19 @@ class SimClient:
     async def recall(self, message_id: str) -> dict[str, Any]:
         return await self._act(f'{self._t("message")}[data-message-id="{message_id}"] {self._t("recall-button")}')
 
+    async def edit(self, message_id: str, text: str) -> dict[str, Any]:
+        scope = f'{self._t("message")}[data-message-id="{message_id}"]'
+        await self.page.click(f'{scope} {self._t("edit-button")}')
+        await self.page.fill(f'{scope} {self._t("edit-input")}', text)
+        return await self._act(f'{scope} {self._t("edit-save")}')
+
+    async def react(self, message_id: str) -> dict[str, Any]:
+        return await self._act(f'{self._t("message")}[data-message-id="{message_id}"] {self._t("react-button")}')
+
+    async def press_button(self, message_id: str, data: str) -> dict[str, Any]:
+        return await self._act(f'{self._t("message")}[data-message-id="{message_id}"] '
+                               f'{self._t("inline-button")}[data-data="{data}"]')
+
     async def join(self, group_id: str) -> dict[str, Any]:
         return await self._act(f'{self._t("discover-group")}[data-id="{group_id}"] {self._t("join-group")}')
 

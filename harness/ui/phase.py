@@ -267,7 +267,8 @@ class UIPhase:
                 return await c.forward(ids, "group", main)
 
             await self._do("merge-forward", ("event:message.received", "receive:Forward"), forward)
-        mixed = [x for x in ("Quote", "Plain", "At", "Face", "Image") if self.offers(x)]
+        mixable = self.identity.mixable
+        mixed = [x for x in ("Quote", "Plain", "At", "Face", "Image") if self.offers(x) and (mixable is None or x in mixable)]
         if len(mixed) >= 2:
             face = self.identity.faces[0] if self.identity.faces else None
 
@@ -292,6 +293,32 @@ class UIPhase:
                                           lambda cc: text(cc, "this message will be recalled (UI)"))
                 if mid:
                     await self._do(f"recall {kind} message", ("event:message.deleted",), lambda m=mid: c.recall(m))
+
+        # ---- message actions: edit one's own message, react, press a button the bot attached
+        if self.offers("edit", "Plain"):
+            mid = await self._message("message to edit", ("receive:Plain",), admin, "group", main,
+                                      lambda cc: text(cc, "this message will be edited (UI)"))
+            if mid:
+                async def edit(m: str = mid) -> dict[str, Any]:
+                    await c.open(admin, "group", main)
+                    return await c.edit(m, "this message was edited (UI)")
+                await self._do("edit message", ("event:message.edited",), edit)
+        if self.offers("react"):
+            async def react() -> dict[str, Any]:
+                await c.open(member, "group", main)
+                return await c.react(quote)
+            await self._do("reaction", ("event:message.reaction",), react)
+        if self.offers("press_button"):
+            # a bot message of this run that carries buttons (the sweep's interaction prompt), pressed by its chat's user
+            with_buttons = [m for m in w.messages.values() if m.sender_id == bot and not m.recalled and m.native.get("buttons")]
+            if with_buttons:
+                target = with_buttons[-1]
+                who = admin if target.chat_type == "group" else target.chat_id
+
+                async def press(m: Any = target, who: str = who) -> dict[str, Any]:
+                    await c.open(who, target.chat_type, target.chat_id)
+                    return await c.press_button(m.message_id, str(m.native["buttons"][0]["data"]))
+                await self._do("press an inline button", ("event:platform.specific",), press)
 
         # ---- membership: join, leave, join again, kick
         if self.offers("join"):
@@ -415,9 +442,14 @@ class UIPhase:
         from harness.capabilities import load_catalogue
         from acceptance_fixtures.webui.identity import CANNOT_CREATE
 
+        from acceptance_fixtures.platforms import profile_for
+        from harness.runs import unproducible_of
+
         failed = {cap for _, _, covers in self.failed for cap in covers}
+        profile = profile_for(self.run.manifest.name)
+        impossible = unproducible_of(profile) if profile is not None else {}  # not-supported by the run, not blocked here
         for cap in load_catalogue().for_manifest(self.run.manifest):
-            if cap.kind not in ("event", "receive") or cap.id in self.attempted or cap.id in failed:
+            if cap.kind not in ("event", "receive") or cap.id in self.attempted or cap.id in failed or cap.id in impossible:
                 continue
             # The harness's own conclusion (producer harness), and "cannot create" only where the platform's
             # UI identity says so; otherwise no step of this phase caused it, which is a weaker statement.

@@ -55,6 +55,7 @@ class AdapterDouble(abc.ABC):
 
     def __init__(self, token: str) -> None:
         self.token = token
+        self.simulator_url = ""  # set by running(): the simulator's address
         self.connections = 0
         self.events: list[dict[str, Any]] = []
 
@@ -282,7 +283,10 @@ async def running(double: AdapterDouble, platform: Platform, framework: str, mod
     stack = SimpleNamespace(ws_base=f"ws://127.0.0.1:{api_port}", api_base=f"http://127.0.0.1:{api_port}",
                             bots={BOT_ID: SimpleNamespace(bot_id=BOT_ID, adapter_config=cfg)})
     codec = platform.codec(framework, access_token=double.token, stack=stack, bot_id=BOT_ID, mode=mode)
-    sim = SimulatorServer(codec, writer=writer, port=sim_port)
+    sim = SimulatorServer(codec, world=platform.world(), writer=writer, port=sim_port)
+    # Where an adapter whose SDK calls the platform's real host names reaches the simulator (the run's egress plan
+    # sends those names there, so its configuration has no URL): the double dials this instead.
+    double.simulator_url = f"http://127.0.0.1:{sim_port}"
     try:
         await sim.start()
         if dials:

@@ -115,7 +115,9 @@ def test_adapter_config_carries_the_token_only_where_it_must(name: str, framewor
     for path, value in carried:
         assert value == TOKEN and is_secret_key(path.rsplit(".", 1)[-1]), \
             f"{name}/{framework}/{mode}: the token appears in plain view at {path!r}: {value!r}"
-    if platform.adapter_dials(framework, mode):  # the adapter must be told where the simulator listens
+    if platform.adapter_dials(framework, mode) and not platform.egress_hosts(framework, mode):
+        # the adapter must be told where the simulator listens (unless the run's egress plan sends its SDK's own
+        # host names there: an adapter without a base-URL setting)
         assert any("127.0.0.1:45678" in v for _, v in _strings(cfg)), cfg
     default = platform.modes(framework)[0]  # mode=None is the default mode (values may differ: a free port per call)
     assert set(platform.adapter_config(framework, TOKEN, simulator_url="http://127.0.0.1:45678")) == \
@@ -133,7 +135,7 @@ def test_codec_builds_for_every_mode(name: str, framework: str, mode: str) -> No
 # ---- scenarios --------------------------------------------------------------------------------------------------
 def _built(platform: Platform, tmp_path: Path):
     codec = _codec(platform)
-    world = World.default()
+    world = platform.world()
     SimulatorServer(codec, world=world)  # binds the codec to the world without listening
     world.media_base_url = "http://127.0.0.1:1/media"
     world.materialise_media(tmp_path)
@@ -178,7 +180,7 @@ def test_trigger_frame_round_trips(platform: Platform, tmp_path: Path) -> None:
 
 # ---- the probe's inputs -------------------------------------------------------------------------------------------
 def test_platform_action_params_fill_every_role(platform: Platform) -> None:
-    world = World.default()
+    world = platform.world()  # the platform's own world: its roles are what the parameter file may name
     params = platform.platform_action_params(world)
     assert isinstance(params, dict)
     left = [(path, v) for path, v in _strings(params) if PLACEHOLDER.search(v)]
@@ -190,7 +192,7 @@ def test_platform_action_params_fill_every_role(platform: Platform) -> None:
 
 
 def test_declarations_exist_parse_and_have_action_params(platform: Platform) -> None:
-    params = platform.platform_action_params(World.default())
+    params = platform.platform_action_params(platform.world())
     for fw in platform.frameworks():
         path = platform.declaration(fw)
         if path is None:

@@ -69,3 +69,29 @@ async def test_a_platform_kind_is_composed_rendered_and_read_back(browser) -> No
             assert not c.console_errors
         finally:
             await browser.close_page(page)
+
+
+async def test_enter_sends_and_shift_enter_starts_a_new_line(browser) -> None:
+    """As in every chat client (and the Telegram client's documented default): Enter sends, Shift+Enter adds a line."""
+    async with onebot_pair() as (sim, _ep, _sink):
+        page = await browser.new_page()
+        try:
+            c = SimClient(page, sim.base_url)
+            await c.open(ALICE, "group", MAIN_GROUP)
+            box = '[data-testid="composer-input"]'
+            await page.click(box)
+            await page.keyboard.type("first line")
+            await page.keyboard.press("Shift+Enter")
+            await page.keyboard.type("second line")
+            assert await page.input_value(box) == "first line\nsecond line"
+            assert not sim.received()  # nothing was sent yet
+            before = len(sim.world.messages)
+            async with page.expect_response(lambda r: r.url.endswith("/ui/api/send")) as info:
+                await page.keyboard.press("Enter")
+            assert (await info.value).status == 200
+            sent = list(sim.world.messages.values())[before:]
+            assert [m.components for m in sent] == [[{"type": "Plain", "text": "first line\nsecond line"}]]
+            assert await page.input_value(box) == ""
+            assert not c.console_errors
+        finally:
+            await browser.close_page(page)

@@ -69,12 +69,15 @@ def test_unexercised_capabilities_end_blocked_and_unproducible_events_not_suppor
     writer.write("finding", adapter="demo-adapter@x", message="the run started")
     session = SimpleNamespace(evidence_files=lambda: [tmp_path / "harness.jsonl"])
     block_unexercised(session, manifest, "demo-adapter@x", writer, "the demo simulator",
-                      {"group.member_joined": ("the protocol has no join notice", "demo spec §3")},
+                      {"group.member_joined": ("the protocol has no join notice", "demo spec §3"),  # the old, bare form
+                       "receive:AtAll": ("the protocol has no mention of everyone", "demo spec §5")},  # by capability id
                       adapter="demo-adapter@x", sweep="sweep step of the probe", scenario="scenario")
     skips = {r["capabilities"][0]: r for line in (tmp_path / "harness.jsonl").read_text().splitlines()
              if (r := json.loads(line))["record"] == "skip"}
     joined = skips["event:group.member_joined"]
     assert joined["status"] == "not-supported" and joined["source"] == "demo spec §3"
     assert joined["reason"] == "the protocol has no join notice: the platform cannot produce it"
+    assert (skips["receive:AtAll"]["status"], skips["receive:AtAll"]["source"]) == ("not-supported", "demo spec §5")
+    assert skips["receive:At"]["status"] == "blocked"
     assert skips["event:message.received"]["status"] == "blocked"
     assert skips["api:send_message"]["reason"] == "no sweep step of the probe exercises it against the demo simulator"

@@ -68,7 +68,8 @@ def _overrides(cls):
 
 
 def _only_raises(fn):
-    """Whether a method's body (docstring aside) is a single ``raise``: an override that refuses, not an API."""
+    """Whether a method's body (docstring, ``pass`` and the imports of the exception aside) is a single ``raise``: an
+    override that refuses, not an API."""
     import ast
     import inspect
     import textwrap
@@ -78,7 +79,8 @@ def _only_raises(fn):
     except (OSError, TypeError, SyntaxError):
         return False
     body = tree.body[0].body if tree.body and hasattr(tree.body[0], "body") else []
-    body = [b for b in body if not (isinstance(b, ast.Expr) and isinstance(getattr(b, "value", None), ast.Constant))]
+    body = [b for b in body if not (isinstance(b, ast.Expr) and isinstance(getattr(b, "value", None), ast.Constant))
+            and not isinstance(b, (ast.Import, ast.ImportFrom, ast.Pass))]
     return len(body) == 1 and isinstance(body[0], ast.Raise)
 
 

@@ -62,6 +62,47 @@ def _type_name(comp: Any) -> str:
     return type(comp).__name__
 
 
+#: Media a received component points at, fetched to name its bytes (sha256): loopback only, small, quickly.
+_FETCH_LIMIT, _FETCH_TIMEOUT = 10 * 1024 * 1024, 5.0
+
+
+def media_sha256(ref: str) -> str | None:
+    """sha256 of the bytes behind a received medium's reference, as a plugin would get them: base64 decoded, a
+    local file read, a loopback http(s) URL fetched (anything else is not followed). None when they cannot be had."""
+    import hashlib
+    import os
+    import urllib.parse
+    import urllib.request
+
+    try:
+        if ref.startswith("base64://") or ref.startswith("data:"):
+            payload = ref.split(",", 1)[1] if ref.startswith("data:") else ref[len("base64://"):]
+            return hashlib.sha256(base64.b64decode(payload, validate=True)).hexdigest()
+        url = urllib.parse.urlsplit(ref)
+        if url.scheme in ("http", "https"):
+            if url.hostname not in ("127.0.0.1", "localhost", "::1"):
+                return None
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            with opener.open(ref, timeout=_FETCH_TIMEOUT) as resp:
+                data = resp.read(_FETCH_LIMIT + 1)
+            return hashlib.sha256(data).hexdigest() if len(data) <= _FETCH_LIMIT else None
+        path = url.path if url.scheme == "file" else ref
+        if os.path.isfile(path) and os.path.getsize(path) <= _FETCH_LIMIT:
+            with open(path, "rb") as fh:
+                return hashlib.sha256(fh.read()).hexdigest()
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _with_sha256(out: dict[str, Any], *refs: Any) -> dict[str, Any]:
+    for ref in refs:
+        if ref not in (None, "") and (digest := media_sha256(str(ref))) is not None:
+            out["sha256"] = digest
+            break
+    return out
+
+
 def normalize_component(comp: Any) -> dict:
     name = _type_name(comp)
     get = lambda key: getattr(comp, key, None)  # noqa: E731
@@ -84,7 +125,7 @@ def normalize_component(comp: Any) -> dict:
             ref = _media_ref(get(key))
             if ref is not None:
                 out[key] = ref
-        return out
+        return _with_sha256(out, get("file"), get("url"), get("path"))
     if name == "File":
         out = {"type": "File"}
         for key in ("name", "url"):
@@ -93,7 +134,7 @@ def normalize_component(comp: Any) -> dict:
         path = getattr(comp, "file_", None)
         if path:
             out["path"] = str(path)
-        return out
+        return _with_sha256(out, path, get("url"))
     if name == "Reply":
         out = {"type": "Quote", "id": _s(get("id"))}
         sender = get("sender_id")

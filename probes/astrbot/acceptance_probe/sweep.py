@@ -244,17 +244,23 @@ class Sweep:
 
     # ---- platform actions ----------------------------------------------------------------
 
-    def client(self) -> tuple[Any, str]:
-        bot = getattr(self.event, "bot", None)
-        if bot is not None and hasattr(bot, "call_action"):
-            return bot, "event.bot.call_action"
+    def client(self, action: str = "") -> tuple[Callable[[str, dict], Awaitable[Any]] | None, str]:
+        """How to call a platform action: a client's ``call_action(action, **params)`` (a protocol client), else the
+        client's own method named ``action`` (an SDK client whose methods are the platform's API). Looked for on
+        ``event.bot``, ``event.client`` and the platform instance's ``get_client()``, in that order."""
+        candidates: list[tuple[Any, str]] = [(getattr(self.event, "bot", None), "event.bot"),
+                                             (getattr(self.event, "client", None), "event.client")]
         try:
             inst = self.context.get_platform_inst(self.trigger.platform_id)
-            client = inst.get_client() if inst is not None else None
+            candidates.append((inst.get_client() if inst is not None else None, "platform.get_client()"))
         except Exception:  # noqa: BLE001
-            client = None
-        if client is not None and hasattr(client, "call_action"):
-            return client, "platform.get_client().call_action"
+            pass
+        for obj, via in candidates:
+            if obj is not None and hasattr(obj, "call_action"):
+                return (lambda a, p, obj=obj: obj.call_action(a, **p)), f"{via}.call_action"
+        for obj, via in candidates:
+            if obj is not None and action and not action.startswith("_") and callable(getattr(obj, action, None)):
+                return (lambda a, p, obj=obj: getattr(obj, a)(**p)), f"{via}.{action}"
         return None, ""
 
     async def run_action(self, action: str) -> None:
@@ -266,12 +272,13 @@ class Sweep:
         if destructive and not self.cfg.destructive:
             self.skip(caps, f"{action} is marked destructive and the probe runs with destructive: false")
             return
-        client, via = self.client()
-        if client is None:
-            self.skip(caps, f"AstrBot exposes no platform client with call_action on {type(self.event).__name__}")
+        caller, via = self.client(action)
+        if caller is None:
+            self.skip(caps, f"AstrBot exposes no platform client with call_action or a {action} method on "
+                            f"{type(self.event).__name__}")
             return
         await self.call("call_platform_api", caps, json_safe({"action": action, "params": params, "via": via}, max_str=300),
-                        lambda: client.call_action(action, **dict(params)), action=action,
+                        lambda: caller(action, dict(params)), action=action,
                         expected={"action": wire} if (wire := self.cfg.action_wire(action)) else None)
 
     # ---- the whole sweep -----------------------------------------------------------------
@@ -282,8 +289,8 @@ class Sweep:
             return sorted(n for n in dir(obj) if not n.startswith("_") and callable(getattr(obj, n, None)))
 
         out = {"event_class": type(self.event).__name__, "event": names(self.event)}
-        client, via = self.client()
-        out["platform_client"] = {"via": via, "class": type(client).__name__} if client is not None else None
+        _, via = self.client()
+        out["platform_client"] = {"via": via} if via else None
         try:
             inst = self.context.get_platform_inst(self.trigger.platform_id)
             out["platform_class"] = type(inst).__name__ if inst is not None else None

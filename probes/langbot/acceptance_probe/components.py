@@ -43,6 +43,17 @@ def truncate_base64(value: str) -> str:
     return f"{value[:BASE64_KEEP]}...({len(value)} chars)"
 
 
+def base64_sha256(value: str) -> str | None:
+    """sha256 of the bytes behind a base64 payload (``data:...;base64,`` prefix allowed), or None if it is not base64."""
+    import hashlib
+
+    payload = value.split(",", 1)[1] if value.startswith("data:") and "," in value else value
+    try:
+        return hashlib.sha256(base64.b64decode(payload, validate=True)).hexdigest()
+    except (ValueError, TypeError):
+        return None
+
+
 def normalize_component(comp: Any) -> dict:
     if hasattr(comp, "model_dump"):
         comp = comp.model_dump()
@@ -61,6 +72,9 @@ def normalize_component(comp: Any) -> dict:
             value = _id(value)
         elif key == "base64" and isinstance(value, str) and value:
             out["base64_len"] = len(value)
+            digest = base64_sha256(value)
+            if digest:  # the bytes a received medium carries, comparable with the platform's
+                out.setdefault("sha256", digest)
             value = truncate_base64(value)
         elif key == "origin" and isinstance(value, list):
             value = normalize_chain(value)

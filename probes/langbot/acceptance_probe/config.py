@@ -88,6 +88,10 @@ class ProbeConfig:
             cfg.sweeps = _strs(data["sweeps"])
         if "send_cases" in data:
             cfg.send_cases = _strs(data["send_cases"])
+        # Components the platform cannot carry at all (the harness marks them not-supported): never sent.
+        uncarried = set(_strs(data.get("uncarried_sends")))
+        if uncarried:
+            cfg.send_cases = [c for c in cfg.send_cases if c.split(":")[0] not in uncarried]
         cfg.apis = _strs(data.get("apis"))
         cfg.platform_actions = _strs(data.get("platform_actions"))
         for key in ("platform_action_params", "api_params", "world", "media"):

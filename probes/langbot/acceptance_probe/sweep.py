@@ -265,6 +265,13 @@ class Sweep:
             if not rid:
                 raise Skip("no disposable group invite in probe config (world.group_invite_request_id)")
             return {"request_id": str(rid), "approve": True}
+        if api == "interaction.request":
+            # A two-button prompt to the triggering chat (the host's structured-interaction shape)
+            return {"request": {"title": "acceptance question", "description": "pick one",
+                                "actions": [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}],
+                                "fallback_text": "reply yes or no"},
+                    "reply_target": {"target_type": "group" if t.chat_type == "group" else "person", "target_id": t.chat_id},
+                    "callback_token": "acceptance01"}
         raise Skip(f"the probe has no safe default parameters for {api}; give them in api_params")
 
     async def run_api(self, api: str) -> None:
@@ -281,7 +288,9 @@ class Sweep:
             self.skip(caps, skip.reason, skip.status)
             return
         expected = None
-        if api == "edit_message":
+        if api == "interaction.request":
+            expected = {"target": {"type": params["reply_target"]["target_type"], "id": params["reply_target"]["target_id"]}}
+        elif api == "edit_message":
             expected = {"components": [{"type": "Plain", "text": "acceptance edited"}]}
         elif api == "forward_message" and self.trigger.text:
             # The trigger message itself, to the same chat: its text must arrive there unchanged.
