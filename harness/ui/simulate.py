@@ -63,6 +63,12 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
             loop.add_signal_handler(sig, stop.set)
     stack = stacks[spec.name](spec, runs_dir / rid / "stack", run_id=rid, evidence_path=session.evidence_dir / "probe.jsonl",
                               timeouts=StackTimeouts(app_ready=300, install=180), progress=shown)
+    from harness.egress.runs import plan_for_runs
+    from harness.runs import RunSpec
+
+    plan, ports = plan_for_runs([RunSpec(manifest, mode)], spec.name, runs_dir / rid / "egress" / spec.name, profile_for)
+    if plan is not None:  # an adapter with no base-URL setting: its SDK's hosts go to the simulator (harness/egress)
+        stack.egress, stack.egress_ports = plan, ports
     sim = None
     shown(f"starting {spec} (the first run installs it; later runs reuse the cached environment)")
     try:
