@@ -41,7 +41,7 @@ print(json.dumps({"version": telegram.__version__, "problems": problems}))
 async def _everything() -> list[tuple[str, str, dict]]:
     out: list[tuple[str, str, dict]] = []
     async with telegram() as (sim, bot, _):
-        await bot.call("getUpdates", timeout=0, allowed_updates=["message", "edited_message", "chat_member", "my_chat_member",
+        await bot.call("getUpdates", timeout=0, allowed_updates=["message", "channel_post", "edited_message", "chat_member", "my_chat_member",
                                                                   "message_reaction", "callback_query"])
         for scenario in sim.scenarios():
             injected = await sim.inject(scenario.name)

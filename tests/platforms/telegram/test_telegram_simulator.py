@@ -217,14 +217,15 @@ async def test_moderation_changes_the_world_and_reports_its_state() -> None:
 
 async def test_scenarios_build_and_inject() -> None:
     async with telegram() as (sim, bot, sink):
-        await bot.call("getUpdates", timeout=0, allowed_updates=["message", "chat_member", "my_chat_member",
+        await bot.call("getUpdates", timeout=0, allowed_updates=["message", "channel_post", "chat_member", "my_chat_member",
                                                                   "message_reaction", "edited_message", "callback_query"])
         for scenario in sim.scenarios():
             await sim.inject(scenario.name)
         _, got = await bot.call("getUpdates", timeout=0)
         kinds = [next(k for k in u if k != "update_id") for u in got["result"]]
         assert len(kinds) == len(sim.scenarios())
-        assert {"message", "edited_message", "message_reaction", "chat_member", "my_chat_member", "callback_query"} == set(kinds)
+        assert {"message", "channel_post", "edited_message", "message_reaction", "chat_member", "my_chat_member",
+                "callback_query"} == set(kinds)
         injects = [r for r in sink.records if r["record"] == "inject"]
         at = next(r for r in injects if r["scenario"] == "message.group.at")
         bot_id = sim.world.bot.user_id
