@@ -40,7 +40,7 @@ accept: setup
 test: setup
 	@echo "[make] test suite: unit tests and the full plugin path against $(FRAMEWORK), then $(FRAMEWORK2)$(if $(FRAMEWORK3),; the live chat protocol of $(FRAMEWORK3))"
 	$(E2E) --framework $(FRAMEWORK) --run-id $(RUN) $(call baseline,$(FRAMEWORK)) $(PYTEST_ARGS)
-	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/acceptance/test_sensitivity.py tests/acceptance/test_telegram_faults.py tests/astrbot tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
+	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/acceptance/test_sensitivity.py tests/acceptance/test_telegram_sensitivity.py tests/acceptance/test_telegram_faults.py tests/astrbot tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
 	$(live_chat)
 
 unit: venv
@@ -51,8 +51,8 @@ unit: venv
 # (answers, parameters, event fields that differ from the world) on both frameworks; every target must turn red
 # (reports/<run>/sensitivity-*.md, sensitivity-<framework>-by-capability.md).
 sensitivity: setup
-	$(E2E) -m plugin_e2e tests/acceptance/test_sensitivity.py tests/adapter_live/test_mutants.py --framework $(FRAMEWORK) --run-id $(RUN)-sensitivity $(PYTEST_ARGS)
-	ACCEPTANCE_SENSITIVITY_FULL=1 $(E2E) -m plugin_e2e tests/acceptance/test_sensitivity.py tests/astrbot/test_astrbot_mutants.py --framework $(FRAMEWORK2) --run-id $(RUN)-sensitivity-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(PYTEST_ARGS)
+	$(E2E) -m plugin_e2e tests/acceptance/test_sensitivity.py tests/acceptance/test_telegram_sensitivity.py tests/adapter_live/test_mutants.py --framework $(FRAMEWORK) --run-id $(RUN)-sensitivity $(PYTEST_ARGS)
+	ACCEPTANCE_SENSITIVITY_FULL=1 $(E2E) -m plugin_e2e tests/acceptance/test_sensitivity.py tests/acceptance/test_telegram_sensitivity.py tests/astrbot/test_astrbot_mutants.py --framework $(FRAMEWORK2) --run-id $(RUN)-sensitivity-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(PYTEST_ARGS)
 
 setup: venv browser framework
 

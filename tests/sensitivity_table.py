@@ -46,7 +46,9 @@ def write(folder: Path, framework: str) -> Path:
         how = "; ".join(found) if found else _why_none(status, reason)
         rows.append(f"| `{cap}` | {status} | {'red' if found else '—'} | {how.replace('|', '/')[:400]} |")
     covered = sum(1 for cap in clean if caught.get(cap))
-    out = folder / f"sensitivity-{framework.partition('==')[0]}-by-capability.md"
+    # a key "<framework spec>::<adapter>" tables another adapter than the default one of that framework
+    spec, _, adapter = framework.partition("::")
+    out = folder / f"sensitivity-{spec.partition('==')[0]}{'-' + adapter if adapter else ''}-by-capability.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join([
         f"# Sensitivity by capability ({framework})", "",

@@ -23,10 +23,10 @@ pytestmark = pytest.mark.plugin_e2e
 ADAPTER = "onebot-v11"
 
 
-def _sub_session(acceptance: AcceptanceSession, tmp_path: Path) -> AcceptanceSession:
+def _sub_session(acceptance: AcceptanceSession, tmp_path: Path, adapter: str = ADAPTER) -> AcceptanceSession:
     """A session of its own (own evidence folder) so fault runs never touch the main run's verdicts."""
     sub = AcceptanceSession(framework=acceptance.framework, manifest_dir=acceptance.manifest_dir,
-                            adapters=[ADAPTER], run_id=f"{acceptance.run_id}-{tmp_path.name}",
+                            adapters=[adapter], run_id=f"{acceptance.run_id}-{tmp_path.name}",
                             evidence_dir=tmp_path / "evidence", report_dir=tmp_path / "reports", destructive=False)
     sub._manifests = acceptance.manifests()
     return sub

@@ -62,17 +62,25 @@ def _merge(specs: list[dict]) -> dict:
 async def test_corrupted_platform_data_turn_their_capabilities_red(acceptance, adapter_runs, framework_stack, tmp_path):
     if isinstance(framework_stack, Exception):
         pytest.skip(f"stack did not start: {framework_stack}")
-    manifest = _manifest(acceptance)
+    await corrupted_batch(acceptance, adapter_runs, framework_stack, tmp_path, _manifest(acceptance), CORRUPTIONS,
+                          f"sensitivity-{acceptance.spec.name}.md", str(acceptance.spec))
+
+
+async def corrupted_batch(acceptance, adapter_runs, framework_stack, tmp_path, manifest, corruptions_of_platform,
+                          table_name: str, table_key: str) -> None:
+    """One corrupted run of ``manifest`` against its clean run: every corruption aimed at an accepted capability
+    must turn it red, and nothing else may turn red (shared by the platforms' sensitivity suites)."""
     clean = await adapter_runs.result(manifest)
-    corruptions = [*CORRUPTIONS, (tuple(f"platform_api:{a}" for a in manifest.platform_actions), {"misname_actions": True},
-                                  "the platform records every request under another name than the one it got")]
+    corruptions = [*corruptions_of_platform,
+                   (tuple(f"platform_api:{a}" for a in manifest.platform_actions), {"misname_actions": True},
+                    "the platform records every request under another name than the one it got")]
     accepted = {v.id for v in clean.verdicts if v.status is Status.ACCEPTED}
     # Only the targets the clean run accepted are judged: a red verdict there is then this batch's doing.
     chosen = [(caps, spec, what) for caps, spec, what in corruptions if any(c in accepted for c in caps)]
     assert chosen, f"the clean run accepted none of the targeted capabilities ({clean.status_reason})"
     targets = {c for caps, _, _ in chosen for c in caps if c in accepted}
 
-    sub = _sub_session(acceptance, tmp_path)
+    sub = _sub_session(acceptance, tmp_path, manifest.name)
     sub.destructive = acceptance.destructive  # the same calls as the clean run, so every target is exercised
     started = time.monotonic()
     await AdapterRun(sub, framework_stack, manifest, progress=lambda _: None,
@@ -81,7 +89,7 @@ async def test_corrupted_platform_data_turn_their_capabilities_red(acceptance, a
     elapsed = time.monotonic() - started
     res = check([manifest], sub.evidence_files(), only_declared_adapters=True).adapters[0]
 
-    framework = str(acceptance.spec)
+    framework = table_key  # the by-capability table this batch adds to (tests/sensitivity_table.py)
     sensitivity_table.record_clean(framework, clean, full_path=True)
     rows, missed = [], []
     for caps, _, what in chosen:
@@ -96,12 +104,12 @@ async def test_corrupted_platform_data_turn_their_capabilities_red(acceptance, a
             else:
                 missed.append(cap)
     spill = sorted(v.id for v in res.verdicts if v.status is Status.FAILED and v.id in accepted and v.id not in targets)
-    table = ["# Sensitivity: corrupted platform data", "",
+    table = [f"# Sensitivity: corrupted platform data ({manifest.name})", "",
              f"{acceptance.spec} · {len(chosen)} corruption(s) in one batch, {elapsed:.0f}s · "
              f"caught {len(rows) - len(missed)}/{len(rows)} · red outside the targets: {', '.join(spill) or 'none'}", "",
              "| Capability | Corruption | Clean run | Corrupted run | Reason |", "|---|---|---|---|---|", *rows, ""]
     sensitivity_table.write(Path(acceptance.report_dir) / acceptance.run_id, framework)
-    out = Path(acceptance.report_dir) / acceptance.run_id / f"sensitivity-{acceptance.spec.name}.md"
+    out = Path(acceptance.report_dir) / acceptance.run_id / table_name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(table), "utf-8")
     print("\n" + "\n".join(table))
