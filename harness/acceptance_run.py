@@ -87,18 +87,30 @@ class AdapterRun:
                          reason=f"no simulated platform serves adapter {self.adapter!r} yet")
             self._say("blocked: no simulated platform for this adapter")
             return
+        stopped_before_bot = False
+        gate = plugin_gate(profile, self.session.spec.name, self.mode, self.stack)
+        if gate is not None:
+            reason, logs = gate
+            writer.write("skip", adapter=self.adapter, status="blocked", capabilities=[], reason=reason)
+            self.session.logs.setdefault(self.adapter, {}).update(logs)
+            self._say(f"blocked: {reason.splitlines()[0]}")
+            return
         try:
             await self._drive(profile, writer)
         except (HarnessError, TimeoutError, OSError, NotImplementedError, aiohttp.ClientError, ValueError, KeyError) as exc:
             writer.write("skip", adapter=self.adapter, status="blocked", capabilities=[],
                          reason=f"the run stopped: {type(exc).__name__}: {exc}")
             self._say(f"blocked: {exc}")
+            if self.bot_id is None:  # nothing ran: the stop's reason is every capability's reason
+                stopped_before_bot = True
         finally:
             if self._sim is not None:
                 with contextlib.suppress(Exception):  # bounded: a stuck stop must not hide the run's logs
                     await asyncio.wait_for(self._sim.stop(), 10.0)
                 self._sim = None
             await self._collect_logs()
+        if stopped_before_bot and getattr(profile.bindings.get(self.session.spec.name), "adapter_plugin", False):
+            return  # a plugin's adapter that never came up: its error blocks every capability, nothing else does
         self._record_compat(writer)
         self._block_unexercised(writer, profile.title, unproducible_of(profile))
 
@@ -203,6 +215,27 @@ class AdapterRun:
     def _block_unexercised(self, writer, simulator_title: str, unproducible: Mapping[str, tuple[str, str]]) -> None:
         block_unexercised(self.session, self.manifest, self.name, writer, f"the {simulator_title}", unproducible,
                           adapter=self.adapter, sweep="sweep step of the probe", scenario="scenario")
+
+
+def plugin_gate(profile: Any, framework: str, mode: str, stack: Any) -> tuple[str, dict[str, str]] | None:
+    """For a platform whose adapter on ``framework`` comes from a plugin the user hands over
+    (``Binding.adapter_plugin``): None when a loaded plugin registers the adapter's type; otherwise the reason
+    every capability is ``blocked`` (plugin not provided, or the framework's own error loading it) and the logs."""
+    binding = profile.bindings.get(framework) if profile is not None else None
+    if binding is None or not getattr(binding, "adapter_plugin", False):
+        return None
+    adapter_type = binding.adapter_type(mode)
+    status = stack.plugin_for_type(adapter_type) if hasattr(stack, "plugin_for_type") else None
+    if status is None:
+        given = ", ".join([f"{p.folder} (registers {', '.join(p.adapter_types) or 'no adapter type'})"
+                           for p in getattr(stack, "adapter_plugins", [])]
+                          + [f"{p.source}, which is not one: {p.reason}" for p in getattr(stack, "invalid_plugins", [])]) or "none"
+        return (f"the {framework} adapter for {profile.title} is shipped as a plugin, not in the release, and no adapter "
+                f"plugin registering type {adapter_type!r} was provided (given: {given}); pass --adapter-plugin DIR", {})
+    if status.loaded:
+        return None
+    logs = {"adapter plugin load (framework log)": status.log_excerpt} if status.log_excerpt else {}
+    return status.reason(), logs
 
 
 def block_unexercised(session: Any, manifest: Any, run: str, writer: Any, against: str,

@@ -92,7 +92,8 @@ async def framework_stack(request: pytest.FixtureRequest, acceptance: Acceptance
         return
     stack = stacks[spec.name](spec, acceptance.evidence_dir.parent / "stack", run_id=acceptance.run_id,
                               evidence_path=acceptance.evidence_dir / "probe.jsonl",
-                              timeouts=StackTimeouts(app_ready=300, install=180), progress=say)
+                              timeouts=StackTimeouts(app_ready=300, install=180), progress=say,
+                              **({"adapter_plugins": acceptance.plugins()} if acceptance.adapter_plugins else {}))
     _plan_egress(acceptance, stack, say)
     say(f"starting {spec} (first run installs it; later runs reuse the cached environment)")
     try:
@@ -180,3 +181,24 @@ class AdapterRuns:
 async def adapter_runs(request: pytest.FixtureRequest, acceptance: AcceptanceSession, framework_stack,
                        ui_browser) -> AdapterRuns:
     return AdapterRuns(acceptance, framework_stack, progress(request.config), ui_browser)
+
+
+class ContractResults:
+    """Runs each selected published contract once, on first use, and keeps its diff."""
+
+    def __init__(self, acceptance: AcceptanceSession, say) -> None:
+        self.acceptance, self.say = acceptance, say
+        self.results: dict[str, dict] = {}
+
+    async def result(self, name: str) -> dict:
+        if name not in self.results:
+            from harness.contract.run import contract_runs
+
+            run = next(r for r in contract_runs(self.acceptance) if r.contract.name == name)
+            self.results[name] = await run.run(self.acceptance, self.say)
+        return self.results[name]
+
+
+@pytest.fixture(scope="session")
+def contract_results(request: pytest.FixtureRequest, acceptance: AcceptanceSession) -> ContractResults:
+    return ContractResults(acceptance, progress(request.config))

@@ -27,8 +27,14 @@ from harness.session import SESSION_KEY, AcceptanceSession, new_run_id  # SESSIO
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("acceptance", "adapter acceptance harness")
-    group.addoption("--framework", default="langbot", metavar="SPEC",
-                    help="framework under test: NAME, NAME==VERSION or NAME@/path/to/venv (default: langbot, pinned)")
+    group.addoption("--framework", default=None, metavar="SPEC",
+                    help="framework under test: NAME, NAME==VERSION or NAME@/path/to/venv (default: langbot, pinned; "
+                         "astrbot, pinned, with --adapter-plugin)")
+    group.addoption("--adapter-plugin", action="append", default=[], metavar="DIR",
+                    help="a third-party adapter plugin folder to accept (AstrBot plugin); repeatable. Its adapter runs "
+                         "against the simulated platform or published contract that serves the type it registers")
+    group.addoption("--declaration", action="append", default=[], metavar="FILE",
+                    help="your own capability declaration (manifest schema) for an adapter, instead of the harness's")
     group.addoption("--manifest-dir", default=None, metavar="DIR", help="read manifests from DIR instead of the release")
     group.addoption("--adapter", action="append", default=[], metavar="NAME",
                     help="adapter to accept (manifest name: every transport mode; NAME@MODE: that mode); "
@@ -56,8 +62,11 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     run_id = config.getoption("--run-id") or new_run_id()
     evidence = config.getoption("--evidence-dir")
+    plugins = [Path(p) for p in config.getoption("--adapter-plugin")]
     session = AcceptanceSession(
-        framework=config.getoption("--framework"),
+        framework=config.getoption("--framework") or ("astrbot" if plugins else "langbot"),
+        adapter_plugins=plugins,
+        declarations=[Path(p) for p in config.getoption("--declaration")],
         manifest_dir=Path(config.getoption("--manifest-dir")) if config.getoption("--manifest-dir") else None,
         adapters=list(config.getoption("--adapter")),
         modes=list(config.getoption("--mode")),
@@ -69,7 +78,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     from acceptance_fixtures.platforms import profile_for
 
+    from harness.contract.model import contract_for
+    from harness.contract.run import plugin_adapters_of_type
+
     session.profile_for = profile_for  # which transport modes each adapter runs in
+    session.contract_for, session.plugin_adapters_of_type = contract_for, plugin_adapters_of_type
     config.stash[SESSION_KEY] = session
     _add_shipped_suite(config)
 
@@ -83,6 +96,7 @@ def _add_shipped_suite(config: pytest.Config) -> None:
     from harness import suite
 
     path = Path(suite.__file__).resolve().parent / "test_acceptance.py"
+    contracts = path.with_name("test_contract.py")
     if config.getoption("pyargs", False) and any(a.split("::")[0] in ("harness.suite", "harness.suite.test_acceptance")
                                                  for a in config.args):
         config.stash[_SHIPPED_SUITE] = path  # named explicitly: let its path through a project virtualenv
@@ -91,20 +105,23 @@ def _add_shipped_suite(config: pytest.Config) -> None:
         return
     if "plugin_e2e" not in (config.getoption("markexpr", "") or ""):
         return
-    config.args[:] = [str(path)]
+    config.args[:] = [str(path), str(contracts)]
     config.stash[_SHIPPED_SUITE] = path
+    config.stash[_SHIPPED_CONTRACTS] = contracts
 
 
 _SHIPPED_SUITE = pytest.StashKey[Path]()
+_SHIPPED_CONTRACTS = pytest.StashKey[Path]()
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """The shipped suite is collected even from a virtualenv inside the project (pytest skips those): the
     folders on the way to the suite's file are let through; only the suite's own path is collected."""
-    suite = config.stash.get(_SHIPPED_SUITE, None)
-    if suite is not None and (collection_path == suite or collection_path in suite.parents):
-        return False
+    for key in (_SHIPPED_SUITE, _SHIPPED_CONTRACTS):
+        suite = config.stash.get(key, None)
+        if suite is not None and (collection_path == suite or collection_path in suite.parents):
+            return False
     return None
 
 
@@ -153,6 +170,9 @@ def capability(request: pytest.FixtureRequest):
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "contract_item" in metafunc.fixturenames:
+        _parametrize_contract_items(metafunc)
+        return
     wants_cap = "capability" in metafunc.fixturenames
     wants_run = "run_spec" in metafunc.fixturenames and not wants_cap
     wants_manifest = "manifest" in metafunc.fixturenames and not (wants_cap or wants_run)
@@ -178,6 +198,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             params.append((r, cap))
             ids.append(f"{r.name}::{cap.id}")
     metafunc.parametrize("capability", params, ids=ids, indirect=True)
+
+
+def _parametrize_contract_items(metafunc: pytest.Metafunc) -> None:
+    """One test per documented item of each selected published contract: ``test_contract_item[http-platform::route:...]``."""
+    from harness.contract.checks import documented_items
+    from harness.contract.run import contract_runs
+    from harness.errors import HarnessError
+
+    session = _session(metafunc.config)
+    try:
+        selected = contract_runs(session)
+    except HarnessError as exc:
+        raise pytest.UsageError(f"acceptance: {exc}") from None
+    params = [(c.contract.name, item_id) for c in selected for item_id, _, _ in documented_items(c.contract)]
+    metafunc.parametrize("contract_item", params, ids=[f"{n}::{i}" for n, i in params])
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -32,13 +32,22 @@ class AcceptanceSession:
     baseline_dir: Path | None = None
     #: ``--mode``: only these transport modes (default: every mode the platform offers on the framework)
     modes: list[str] = field(default_factory=list)
+    #: ``--adapter-plugin``: third-party adapter plugin folders (AstrBot plugins) under test
+    adapter_plugins: list[Path] = field(default_factory=list)
+    #: ``--declaration``: the user's own declarations, replacing the harness's of the same adapter name
+    declarations: list[Path] = field(default_factory=list)
     _manifests: list[Manifest] | None = None
+    _plugins: list | None = None
     _writers: dict[str, EvidenceWriter] = field(default_factory=dict)
     _secrets: set[str] = field(default_factory=set)
     logs: dict[str, dict[str, str]] = field(default_factory=dict)  # run name -> log name -> text
     screenshots: dict[str, list[str]] = field(default_factory=dict)  # run name -> screenshot paths
     #: ``acceptance_fixtures.platforms.profile_for`` (set by the pytest plugin; the session sits below the platforms)
     profile_for: Callable[[str], Any] | None = None
+    #: ``harness.contract.model.contract_for`` and ``harness.contract.run.plugin_adapters_of_type`` (set by the
+    #: pytest plugin, like ``profile_for``): which published contract or simulated platform serves an adapter type
+    contract_for: Callable[[str], Any] | None = None
+    plugin_adapters_of_type: Callable[[str, str], list[str]] | None = None
     _runs: list | None = None
     run_notes: dict[str, str] = field(default_factory=dict)  # manifest name -> which modes run (or why none)
 
@@ -48,16 +57,65 @@ class AcceptanceSession:
 
         return FrameworkSpec.parse(self.framework)
 
+    def plugins(self) -> list:
+        """The ``--adapter-plugin`` folders, inspected (``harness.adapter_plugins.AdapterPlugin``); a folder that is not
+        a plugin is an ``InvalidPlugin`` with the reason."""
+        if self._plugins is None:
+            from harness.adapter_plugins import InvalidPlugin, inspect_plugin
+            from harness.errors import InputError
+
+            self._plugins = []
+            for path in self.adapter_plugins:
+                try:
+                    self._plugins.append(inspect_plugin(path))
+                except InputError as exc:  # its runs end blocked with this reason
+                    self._plugins.append(InvalidPlugin(Path(path), str(exc)))
+        return self._plugins
+
+    def selectors(self) -> tuple[list[str], list[str]]:
+        """(adapter selectors, contract names) chosen by ``--adapter``; with adapter plugins and no ``--adapter``:
+        what serves the adapter types the plugins register."""
+        from harness.runs import manifest_name
+
+        contract_for = self.contract_for or (lambda _name: None)
+        if self.adapters:
+            contracts = [a for a in self.adapters if contract_for(manifest_name(a)) is not None]
+            return [a for a in self.adapters if a not in contracts], contracts
+        if not self.adapter_plugins:
+            return [], []
+        adapters, contracts = [], []
+        types = {t for p in self.plugins() for t in p.adapter_types}
+        for t in sorted(types):
+            c = contract_for(t)
+            if c is not None:
+                contracts.append(c.name)
+            elif self.plugin_adapters_of_type is not None:
+                adapters += self.plugin_adapters_of_type(t, self.spec.name)
+        if not adapters and not contracts:
+            bad = "; ".join(p.reason for p in self.plugins() if hasattr(p, "reason"))
+            if bad:
+                raise HarnessError(f"{bad}\n  (name the adapter it was meant for with --adapter NAME to get its runs blocked with this reason)")
+            raise HarnessError(f"the adapter plugins register adapter types {sorted(types) or 'none (found no register_platform_adapter call)'}"
+                               "; no simulated platform or published contract serves them: select one with --adapter NAME")
+        return adapters, contracts
+
     def manifests(self) -> list[Manifest]:
         """The selected adapters' manifests (all adapters when none is selected)."""
         if self._manifests is None:
             from harness.frameworks.manifests import load_manifests
-            from harness.manifest import select
+            from harness.manifest import parse_manifests, select
 
             from harness.runs import manifest_name
 
+            selectors, contracts = self.selectors()
+            if not selectors and (contracts or self.adapter_plugins):
+                self._manifests = []
+                return self._manifests
             found, _ = load_manifests(self.framework, self.manifest_dir)
-            chosen = select(found, list(dict.fromkeys(manifest_name(a) for a in self.adapters)))
+            if self.declarations:
+                own = {m.name: m for m in parse_manifests(self.declarations)}
+                found = [own.pop(m.name, m) for m in found] + list(own.values())
+            chosen = select(found, list(dict.fromkeys(manifest_name(a) for a in selectors)))
             self._manifests = list({m.name: m for m in chosen}.values())
         return self._manifests
 

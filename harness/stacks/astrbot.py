@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import secrets as _secrets
 import subprocess
@@ -95,6 +96,7 @@ class AstrBotStack(Stack):
         progress: Callable[[str], None] | None = _say,
         extra_env: Mapping[str, str] | None = None,
         egress: Any = None,  # harness.egress.EgressPlan: the run's redirects for the framework's processes
+        adapter_plugins: Iterable[Any] = (),  # harness.adapter_plugins.AdapterPlugin (or folders): third-party adapters
     ) -> None:
         super().__init__(workdir, timeouts)
         self.spec = FrameworkSpec.parse(spec) if isinstance(spec, str) else spec
@@ -108,6 +110,13 @@ class AstrBotStack(Stack):
         self.progress = progress or (lambda _msg: None)
         self.extra_env = dict(extra_env or {})
         self.egress = egress
+        from harness.adapter_plugins import inspect_plugin
+
+        self.adapter_plugins = [p if not isinstance(p, (str, Path)) else inspect_plugin(p) for p in adapter_plugins]
+        self.invalid_plugins = [p for p in self.adapter_plugins if hasattr(p, "reason")]  # InvalidPlugin: not installed
+        self.adapter_plugins = [p for p in self.adapter_plugins if not hasattr(p, "reason")]
+        #: folder -> harness.adapter_plugins.compat.PluginStatus, filled by start()
+        self.plugin_status: dict[str, Any] = {}
 
         self.root = self.workdir / "root"
         self.log_dir = self.workdir / "logs"
@@ -211,6 +220,10 @@ class AstrBotStack(Stack):
         self._write_config()
         self.probe = probe_identity(self.probe_source)
         install_probe(self.root, source=self.probe_source)
+        layers = await asyncio.to_thread(self._install_adapter_plugins)
+        if layers:
+            joined = os.pathsep.join([*layers, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
+            self.extra_env["PYTHONPATH"] = env["PYTHONPATH"] = joined
         self.client = AstrBotClient(self.base_url, timeout=self.timeouts.http)
 
         t0 = time.monotonic()
@@ -232,10 +245,100 @@ class AstrBotStack(Stack):
         t0 = time.monotonic()
         await self.wait_until(self._probe_loaded, timeout=self.timeouts.install, what=f"the probe plugin {self.probe.name} to be loaded")
         self.timings["probe_installed"] = time.monotonic() - t0
+        if self.adapter_plugins:
+            await self._check_adapter_plugins()
         self.timings["ready_total"] = time.monotonic() - t_start
         self._started = True
         self.progress(f"AstrBot {self.framework_version} ready on {self.base_url} in {self.timings['ready_total']:.1f}s "
                       f"(init {self.timings['init']:.1f}s, core {self.timings['astrbot_ready']:.1f}s)")
+
+    # ---- third-party adapter plugins (--adapter-plugin) ----
+
+    def _install_adapter_plugins(self) -> list[str]:
+        """Copy each adapter plugin into data/plugins/ (without its requirement file) and build its requirements
+        layer; return the layer folders for PYTHONPATH. A plugin whose requirements do not install is not copied:
+        its status says why."""
+        from harness.adapter_plugins.compat import PluginStatus
+        from harness.adapter_plugins.layer import RequirementsError, ensure_layer, install_plugin_copy
+        from harness.frameworks.spec import cache_root
+
+        layers: list[str] = []
+        for plugin in self.adapter_plugins:
+            status = self.plugin_status[plugin.folder] = PluginStatus(plugin)
+            try:
+                layer = ensure_layer(plugin, self.env_dir / "bin" / "python", cache_root() / "plugin-layers",
+                                     progress=self.progress)
+            except RequirementsError as exc:
+                status.error = f"its requirements did not install: {self.redact_text(str(exc))}"
+                continue
+            status.layer = layer.describe() if plugin.requirements else ""
+            if layer.path is not None:
+                layers.append(str(layer.path))
+            install_plugin_copy(plugin, self.root / "data" / "plugins")
+            self.progress(f"adapter plugin {plugin.folder} ({plugin.name}) installed"
+                          + (f"; requirements layer: {layer.describe()}" if plugin.requirements else ""))
+        return layers
+
+    async def _check_adapter_plugins(self) -> None:
+        """Which adapter plugins AstrBot loaded; for the others, its own error and a log excerpt."""
+        from harness.adapter_plugins.compat import exception_of, likely_release, plugin_log_lines
+
+        assert self.client is not None
+        listed = {str(p.get("name")): p for p in await self.client.plugins()}
+        failed_info = await self.client.failed_plugins()
+        log = ANSI.sub("", self.processes["astrbot"].tail(400000))
+        for plugin in self.adapter_plugins:
+            status = self.plugin_status[plugin.folder]
+            if status.error:
+                continue
+            if plugin.name in listed and listed[plugin.name].get("activated", True):
+                status.loaded = True
+                continue
+            lines = plugin_log_lines(log, plugin.folder)
+            info = next((ln for ln in failed_info.splitlines() if plugin.folder in ln), "")
+            status.error = exception_of(lines, info or "")
+            if info and info not in status.error:
+                status.error += f" (AstrBot's plugin list says: {info.strip()})"
+            status.log_excerpt = self.redact_text("\n".join(lines[-60:]))
+            status.error = self.redact_text(status.error)
+            status.likely_needs = await asyncio.to_thread(likely_release, status.error, plugin, self.framework_version,
+                                                          self._other_releases())
+            self.progress(f"adapter plugin {plugin.folder} did not load: {status.error}")
+
+    def _other_releases(self) -> dict[str, Path]:
+        """The other AstrBot releases cached on this machine (version -> interpreter), for compatibility hints."""
+        from harness.frameworks.spec import cache_root
+
+        out = {}
+        for env in sorted((cache_root() / "venvs").glob("astrbot-*")):
+            python = env / "bin" / "python"
+            version = env.name.split("-")[1] if env.name.count("-") >= 2 else ""
+            if python.exists() and version and version != self.framework_version:
+                out[version] = python
+        return out
+
+    async def _construction_detail(self, platform: Mapping[str, Any]) -> str:
+        """For an adapter from a plugin: the exception type and traceback of its constructor, reproduced in the
+        framework's interpreter (AstrBot's answer carries only the message)."""
+        from harness.adapter_plugins.compat import reproduce_construction
+
+        status = self.plugin_for_type(str(platform.get("type")))
+        if status is None or self.env_dir is None:
+            return ""
+        got = await asyncio.to_thread(reproduce_construction, self.env_dir / "bin" / "python", self.root, status.plugin,
+                                      dict(platform), self._process_env())
+        if got.get("ok"):
+            return "; constructed outside AstrBot's dashboard the adapter does not raise"
+        tb = self.redact_text(str(got.get("traceback") or "")).strip().splitlines()
+        return (f"; the constructor raised {self.redact_text(str(got.get('error')))}"
+                + (f" (traceback, last lines: {' | '.join(tb[-6:])})" if tb else ""))
+
+    def plugin_for_type(self, adapter_type: str):
+        """The status of the adapter plugin whose source registers ``adapter_type``, or None."""
+        for plugin in self.adapter_plugins:
+            if adapter_type in plugin.adapter_types:
+                return self.plugin_status.get(plugin.folder)
+        return None
 
     async def _ready(self) -> bool:
         return bool(await self.client.start_time())
@@ -320,9 +423,16 @@ class AstrBotStack(Stack):
         try:
             await client.new_platform(platform)
         except AstrBotAPIError as exc:
-            raise self.error(f"creating the {adapter} platform failed: {self.redact_text(str(exc))}") from None
+            said = exc.body.get("message") if isinstance(exc.body, dict) else exc.body
+            raise self.error(f"creating the {adapter} platform failed: AstrBot answered {exc.method} {exc.path} with "
+                             f"{self.redact_text(str(said))!r}{await self._construction_detail(platform)}") from None
+
+        not_found = f"未找到适用于 {adapter_config['type']}({platform_id})"
 
         async def running() -> dict | None:
+            if not_found in self.processes["astrbot"].tail(20000):
+                raise self.error(f"AstrBot has no platform adapter of type {adapter_config['type']!r} for {platform_id} "
+                                 f"(its log: {not_found} 平台适配器): no loaded plugin or release module registers it")
             stats = await client.platform_stats()
             for item in (stats or {}).get("platforms", []) if isinstance(stats, dict) else stats or []:
                 if item.get("id") == platform_id:

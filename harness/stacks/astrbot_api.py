@@ -70,6 +70,17 @@ class AstrBotClient:
         self.token = data["token"]
         return self.token
 
+    async def failed_plugins(self) -> str:
+        """AstrBot's record of plugins that failed to load (the message of ``GET /api/plugin/get``)."""
+        session = await self._sess()
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        async with session.get(self.base_url + "/api/plugin/get", headers=headers) as resp:
+            try:
+                body = await resp.json(content_type=None)
+            except ValueError:
+                return ""
+        return str(body.get("message") or "") if isinstance(body, dict) else ""
+
     async def plugins(self) -> list[dict]:
         return await self.request("GET", "/api/plugin/get") or []
 

@@ -1,0 +1,94 @@
+"""Third-party adapter plugins on real AstrBot (``--adapter-plugin``), through the published HTTP contract:
+
+* a mutated copy of the reference HTTP adapter (one documented item broken) turns exactly its items red, and a
+  stream that never ends is a verdict within the stream timeout, not a hang;
+* a plugin AstrBot cannot import, and one whose adapter raises in its constructor, end with every item
+  ``blocked`` and the framework's own error (exception type and message) as the reason;
+* a folder that is not a plugin ends ``blocked`` with what is missing, without starting anything.
+
+The reference adapter itself (every item served) is run by ``make test`` through the shipped suite.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from acceptance_fixtures.adapter_plugins.mutants_http_platform import MUTANTS, mutate_http_platform
+from harness.contract import checks
+from harness.contract.model import contract_for
+from harness.contract.run import contract_runs, plugin_adapters_of_type
+from harness.session import AcceptanceSession
+
+pytestmark = pytest.mark.plugin_e2e
+PLUGINS = Path(__file__).with_name("plugins")
+
+
+def _session(tmp_path: Path, framework: str, plugin: Path) -> AcceptanceSession:
+    return AcceptanceSession(framework=framework, adapters=["http-platform"], adapter_plugins=[plugin],
+                             evidence_dir=tmp_path / "evidence", report_dir=tmp_path / "reports", run_id="plugins",
+                             contract_for=contract_for, plugin_adapters_of_type=plugin_adapters_of_type)
+
+
+async def _run(tmp_path: Path, framework: str, plugin: Path) -> dict:
+    session = _session(tmp_path, framework, plugin)
+    (run,) = contract_runs(session)
+    d = await run.run(session, print)
+    assert (tmp_path / "reports" / "plugins" / "http-platform.contract.json").is_file()
+    assert (tmp_path / "reports" / "plugins" / "http-platform.contract.md").is_file()
+    return d
+
+
+def _framework(request: pytest.FixtureRequest) -> str:
+    fw = request.config.getoption("--framework") or "astrbot"
+    if not fw.startswith("astrbot"):
+        pytest.skip("adapter plugins are AstrBot plugins: run with --framework astrbot")
+    return fw
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("mutant", ["token_not_checked", "stream_never_ends"])
+async def test_a_mutated_reference_adapter_turns_its_items_red(mutant, tmp_path, request, monkeypatch) -> None:
+    monkeypatch.setattr(checks, "STREAM_WAIT", 8.0)  # a stream that never ends is judged after 8 s, not 60
+    plugin = mutate_http_platform(tmp_path / "reference_http_platform", mutant)
+    d = await _run(tmp_path, _framework(request), plugin)
+    status = {i["id"]: i["status"] for i in d["items"]}
+    targets = MUTANTS[mutant][4]
+    assert all(status[t] not in ("served", "passed", "blocked") for t in targets), {t: status[t] for t in targets}
+    assert d["ok"] is False and {i["id"] for i in d["differences"]} >= set(targets)
+    # the rest still holds: the mutant broke one documented item, not the run
+    assert status["route:POST /messages"] == "served" and status["behaviour:non-streaming reply"] == "passed", status
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_plugin_astrbot_cannot_import_is_blocked_with_its_error(tmp_path, request) -> None:
+    d = await _run(tmp_path, _framework(request), PLUGINS / "broken_import")
+    assert {i["status"] for i in d["items"]} == {"blocked"}
+    reason = d["blocked_reason"]
+    assert "ImportError" in reason and "PlatformGatewayV9" in reason, reason
+    print("REASON:", reason)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_an_adapter_raising_in_its_constructor_is_blocked_with_its_error(tmp_path, request) -> None:
+    d = await _run(tmp_path, _framework(request), PLUGINS / "raising_constructor")
+    assert {i["status"] for i in d["items"]} == {"blocked"}
+    reason = d["blocked_reason"]
+    assert "RuntimeError" in reason and "refuses to start" in reason, reason
+    print("REASON:", reason)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_folder_that_is_not_a_plugin_is_blocked_without_starting_anything(tmp_path) -> None:
+    d = await _run(tmp_path, "astrbot", PLUGINS / "not_a_plugin")
+    assert {i["status"] for i in d["items"]} == {"blocked"}
+    assert "no main.py" in d["blocked_reason"] and "not_a_plugin" in d["blocked_reason"]
+    assert not (tmp_path / "evidence").exists() or not list((tmp_path / "evidence").glob("*.jsonl"))
+
+
+def test_every_contract_item_has_an_id_once() -> None:
+    from harness.contract.checks import documented_items
+
+    ids = [i for i, _, _ in documented_items(contract_for("http-platform"))]
+    assert len(ids) == len(set(ids))
