@@ -81,10 +81,13 @@ def likely_release(error: str, plugin: AdapterPlugin, current: str, others: dict
     elif n:
         probe = (f"import {n.group(1)}", n.group(1))
     if probe is not None:
+        import tempfile
+
         have = []
         for version, python in sorted(others.items()):
-            try:
-                ok = subprocess.run([str(python), "-c", probe[0]], capture_output=True, timeout=60).returncode == 0
+            try:  # in a scratch folder: importing astrbot creates data/ in the working directory
+                with tempfile.TemporaryDirectory(prefix="astrbot-compat-") as scratch:
+                    ok = subprocess.run([str(python), "-c", probe[0]], capture_output=True, timeout=60, cwd=scratch).returncode == 0
             except (OSError, subprocess.TimeoutExpired):
                 continue
             if ok:
