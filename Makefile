@@ -19,6 +19,10 @@ ADAPTER     ?=
 ADAPTERS    ?= $(if $(ADAPTER),$(ADAPTER),onebot-v11 telegram-omni)
 # The runs both frameworks offer, compared after an acceptance run (a run not in ADAPTERS is left out).
 COMPARE_RUNS ?= onebot-v11@reverse-ws telegram-omni@long-polling
+# Plugin-shipped adapters (published as git repositories, not in a release): the harness's reference adapters under
+# fixtures/adapter_plugins/ stand in for them in the project's own runs; pass your own with --adapter-plugin DIR.
+ADAPTER_PLUGINS ?= fixtures/adapter_plugins/reference_http_platform
+plugins      = $(VENV)/bin/pytest -m plugin_e2e tests/acceptance/test_plugin_e2e.py $(foreach p,$(ADAPTER_PLUGINS),--adapter-plugin $(p)) --destructive --report-dir reports --framework $(FRAMEWORK2) --run-id $(RUN)-plugins $(PYTEST_ARGS)
 PYTEST_ARGS ?=
 RUN         ?= $(shell date -u +%Y%m%d-%H%M%S)
 STAMP       := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut -c1-12)
@@ -34,6 +38,7 @@ accept: setup
 	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
 	$(E2E) -m plugin_e2e --framework $(FRAMEWORK) --run-id $(RUN) $(call baseline,$(FRAMEWORK)) $(PYTEST_ARGS)
 	$(foreach r,$(COMPARE_RUNS),$(if $(filter $(firstword $(subst @, ,$(r))),$(ADAPTERS)),$(VENV)/bin/acceptance compare reports/$(RUN)/$(r).json reports/$(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2)))/$(r).json --out-dir reports/$(RUN)/compare &&) ) true
+	$(plugins)
 	$(live_chat)
 	@echo "[make] reports: reports/latest/ (cross-framework comparison in reports/latest/compare/; AstrBot's live chat protocol in reports/$(RUN)-*/live-chat-protocol.md)"
 
@@ -41,6 +46,7 @@ test: setup
 	@echo "[make] test suite: unit tests and the full plugin path against $(FRAMEWORK), then $(FRAMEWORK2)$(if $(FRAMEWORK3),; the live chat protocol of $(FRAMEWORK3))"
 	$(E2E) --framework $(FRAMEWORK) --run-id $(RUN) $(call baseline,$(FRAMEWORK)) $(PYTEST_ARGS)
 	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/acceptance/test_sensitivity.py tests/acceptance/test_telegram_sensitivity.py tests/acceptance/test_telegram_faults.py tests/astrbot tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
+	$(plugins)
 	$(live_chat)
 
 unit: venv

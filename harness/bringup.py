@@ -177,12 +177,19 @@ def _egress_listener(stack: Any, profile: Any, framework: str, mode: str, sim_po
     return None, None, port
 
 
+#: A difference between a platform's document and its real server, which the simulator follows (a finding; the
+#: report renders these as the "Document vs implementation" table).
+DOC_DIFF = "document vs server: {item} | document: {document} | server: {server} | source: {source}"
+
+
 def _write_redirect_findings(session: Any, stack: Any, profile: Any, framework: str, mode: str, run: str) -> None:
     """How the adapter was pointed at the simulator, and every redirect the egress hook performed, as findings."""
     writer = session.writer("harness")
     note = profile.redirect_note(framework, mode) if hasattr(profile, "redirect_note") else ""
     if note:
         writer.write("finding", adapter=run, message=f"redirect: {note}")
+    for d in profile.document_differences() if hasattr(profile, "document_differences") else []:
+        writer.write("finding", adapter=run, message=DOC_DIFF.format(**{k: d.get(k, "") for k in ("item", "document", "server", "source")}))
     hosts = profile.egress_hosts(framework, mode) if hasattr(profile, "egress_hosts") else {}
     plan = getattr(stack, "egress", None)
     if hosts and plan is not None:

@@ -143,9 +143,18 @@ def adapter_markdown(res: AdapterResult, *, generated: str, extra: dict[str, str
         out += ["## Blocked and not-supported items", ""]
         out += [f"- {md_code(v.id)} ({md_text(v.status.value)}): {md_text(v.reason)}" for v in blocked]
         out.append("")
-    if res.findings:
+    diffs = [(ref, msg) for ref, msg in res.findings if msg.startswith("document vs server: ")]
+    if diffs:
+        out += ["## Document vs implementation", "", "The simulator follows the real server where its document differs:", "",
+                "| item | document | server | source |", "|---|---|---|---|"]
+        for _ref, msg in diffs:
+            cells = [c.split(": ", 1)[-1] for c in msg.removeprefix("document vs server: ").split(" | ")]
+            out.append("| " + " | ".join(md_cell(c, FINDING_CAP) for c in (cells + ["", "", "", ""])[:4]) + " |")
+        out.append("")
+    others = [(ref, msg) for ref, msg in res.findings if (ref, msg) not in diffs]
+    if others:
         out += ["## Findings", ""]
-        out += [f"- {md_text(msg, FINDING_CAP)} ({md_text(short_ref(ref), LABEL_CAP)})" for ref, msg in res.findings]
+        out += [f"- {md_text(msg, FINDING_CAP)} ({md_text(short_ref(ref), LABEL_CAP)})" for ref, msg in others]
         out.append("")
     if res.screenshots:
         out += ["## Screenshots", ""]
