@@ -195,3 +195,26 @@ def test_every_scenario_builds_and_group_ones_reach_the_robot() -> None:
         if msg and msg.get("channel_type") == 2:  # event.go:62-98: robot_id or exactly the robot mentioned
             payload = msg["payload"]
             assert payload.get("robot_id") == world.bot.user_id or payload.get("mention", {}).get("uids") == [world.bot.user_id]
+
+
+def test_ui_profile_composes_what_reaches_the_robot_only() -> None:
+    codec = TsddCodec(app_key=KEY)
+    world = PLATFORM.world()
+    SimulatorServer(codec, world=world)
+    world.media_base_url = "http://127.0.0.1:1/media"
+    assert codec.ui_identity().platform == "tangsengdaodao"
+    bot, alice, group = world.bot.user_id, world.roles["owner"], world.roles["main_group"]
+    at_bot = codec.ui_event(world, {"kind": "message", "chat_type": "group", "chat_id": group, "sender_id": alice,
+                                    "parts": [{"type": "Quote", "id": "1001"}, {"type": "At", "target": bot},
+                                              {"type": "Plain", "text": " hi"}]})
+    assert at_bot is not None and at_bot.capabilities[0] == "event:message.received"
+    payload = at_bot.injection.frames[0]["message"]["payload"]
+    assert payload["mention"] == {"uids": [bot]} and payload["reply"]["message_id"] == "1001"
+    other = codec.ui_event(world, {"kind": "message", "chat_type": "group", "chat_id": group, "sender_id": alice,
+                                   "parts": [{"type": "At", "target": world.roles["admin"]}]})
+    assert other is None, "a group message mentioning someone else never reaches the robot (event.go:71)"
+    image = codec.ui_event(world, {"kind": "message", "chat_type": "private", "chat_id": alice, "sender_id": alice,
+                                   "parts": [{"type": "Image", "media": world.roles["image"]}]})
+    assert image is not None and image.injection.frames[0]["message"]["payload"]["type"] == 2
+    query = codec.ui_event(world, {"kind": "inline_query", "user_id": alice, "query": "q"})
+    assert query is not None and query.injection.frames[0]["inline_query"]["query"] == "q"
