@@ -92,3 +92,44 @@ def test_every_contract_item_has_an_id_once() -> None:
 
     ids = [i for i, _, _ in documented_items(contract_for("http-platform"))]
     assert len(ids) == len(set(ids))
+
+
+async def _platform_run(tmp_path: Path, framework: str, plugin: Path, adapter: str):
+    """One full-path run of a plugin-shipped adapter on a fresh AstrBot with ``plugin``; its checked result."""
+    from acceptance_fixtures.platforms import profile_for
+    from harness.acceptance_run import AdapterRun
+    from harness.checker import check
+    from harness.stacks import AstrBotStack, StackTimeouts
+
+    session = AcceptanceSession(framework=framework, adapters=[adapter], adapter_plugins=[plugin], run_id=tmp_path.name,
+                                evidence_dir=tmp_path / "evidence", report_dir=tmp_path / "reports",
+                                contract_for=contract_for, plugin_adapters_of_type=plugin_adapters_of_type)
+    session.profile_for = profile_for
+    manifest = session.manifest(adapter)
+    stack = AstrBotStack(session.spec, tmp_path / "stack", run_id=session.run_id, progress=lambda _: None,
+                         timeouts=StackTimeouts(app_ready=240, bot_ready=60), adapter_plugins=session.plugins(),
+                         evidence_path=session.evidence_dir / "probe.jsonl")
+    await stack.start()
+    try:
+        await AdapterRun(session, stack, manifest, progress=lambda _: None).run()
+    finally:
+        await stack.stop()
+        session.close()
+    return check([manifest], session.evidence_files(), only_declared_adapters=True).adapters[0]
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_mutated_reference_tangsengdaodao_adapter_turns_its_sends_red(tmp_path, request) -> None:
+    """The reference TangSengDaoDao adapter passes its suite; with channel_type swapped on send (document item 4:
+    1 = private, 2 = group) the sends the simulated server received go to the wrong channel and fail."""
+    from acceptance_fixtures.adapter_plugins.mutants_tangsengdaodao import REFERENCE, mutate_tangsengdaodao
+
+    fw = _framework(request)
+    clean = await _platform_run(tmp_path / "clean", fw, REFERENCE, "tangsengdaodao")
+    # without the UI phase (no browser here) a received send is partial: received, not seen rendered
+    assert clean.verdict("send:Plain").status.value in ("accepted", "partial"), clean.verdict("send:Plain").reason
+    assert not [v.id for v in clean.verdicts if v.status.value == "failed"]
+    plugin = mutate_tangsengdaodao(REFERENCE, tmp_path / "mutant" / "reference_tangsengdaodao", "channel_type_swapped")
+    broken = await _platform_run(tmp_path / "broken", fw, plugin, "tangsengdaodao")
+    red = [v.id for v in broken.verdicts if v.status.value == "failed"]
+    assert "send:Plain" in red or "api:send_message" in red, {v.id: (v.status.value, v.reason[:120]) for v in broken.verdicts}

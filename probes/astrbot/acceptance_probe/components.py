@@ -214,8 +214,10 @@ def normalize_chain(chain: Any) -> list[dict]:
     return [normalize_component(c) for c in chain]
 
 
-def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) -> list[SendCase]:
-    """AstrBot chains for each send case, with what the platform should receive (common vocabulary)."""
+def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict,
+                     uncarried: tuple[str, ...] | list[str] = ()) -> list[SendCase]:
+    """AstrBot chains for each send case, with what the platform should receive (common vocabulary); the mixed
+    chain leaves out a medium the platform cannot carry (``uncarried``: the run marks that type not-supported)."""
     import astrbot.api.message_components as Comp
 
     at_target = str(world.get("user_id") or trigger.get("sender_id") or "")
@@ -270,12 +272,17 @@ def build_send_cases(names: list[str], media: dict, world: dict, trigger: dict) 
             comps: list = [Comp.Plain(text="mixed start ")]
             if at_target:
                 comps.append(Comp.At(qq=at_target))
+            if "Image" in uncarried:  # one text run: a platform joins adjacent text
+                return comps + [Comp.Plain(text=" then end")]
             return comps + [Comp.Plain(text=" then image "), Comp.Image.fromBase64(image_b64), Comp.Plain(text=" end")]
 
         expected: list[dict] = [{"type": "Plain", "text": "mixed start "}]
         if at_target:
             expected.append({"type": "At", "target": at_target})
-        expected += [{"type": "Plain", "text": " then image "}, _medium("Image", PNG_1X1), {"type": "Plain", "text": " end"}]
+        if "Image" in uncarried:
+            expected.append({"type": "Plain", "text": " then end"})
+        else:
+            expected += [{"type": "Plain", "text": " then image "}, _medium("Image", PNG_1X1), {"type": "Plain", "text": " end"}]
         return case("mixed", build, expected)
 
     builders: dict[str, Any] = {

@@ -178,7 +178,8 @@ class Sweep:
     async def run_sends(self) -> None:
         t = self.trigger
         target = {"type": "group" if t.chat_type == "group" else "person", "id": t.chat_id}
-        for case in build_send_cases(self.cfg.send_cases, self.cfg.media, self.world, self._trigger_info()):
+        for case in build_send_cases(self.cfg.send_cases, self.cfg.media, self.world, self._trigger_info(),
+                                     getattr(self.cfg, "uncarried_sends", ())):
             await self.send_case(case, t.umo, target)
         # The other kind of target, when the world names one.
         other = None

@@ -90,6 +90,7 @@ class ProbeConfig:
             cfg.send_cases = _strs(data["send_cases"])
         # Components the platform cannot carry at all (the harness marks them not-supported): never sent.
         uncarried = set(_strs(data.get("uncarried_sends")))
+        cfg.uncarried_sends = sorted(uncarried)
         if uncarried:
             cfg.send_cases = [c for c in cfg.send_cases if c.split(":")[0] not in uncarried]
         cfg.apis = _strs(data.get("apis"))

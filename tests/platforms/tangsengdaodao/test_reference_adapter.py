@@ -79,7 +79,7 @@ async def test_reference_adapter_on_astrbot(tmp_path: Path) -> None:
     to_group, to_alice = (s.observed for s in sends)
     assert to_group["args"] == {"target_type": "group", "target_id": world.roles["main_group"]}
     assert to_group["components"] == [{"type": "Plain", "text": "hello "}, {"type": "At", "target": bob},
-                                      {"type": "Plain", "text": f"  look\n{image_url}\n"}]
+                                      {"type": "Plain", "text": f" look\n{image_url}\n"}]
     assert image_url in to_group["components"][-1]["text"], "the image goes as its URL (sendMessage takes text only)"
     assert to_group["payload"]["mention"] == {"uids": [bob]}
     assert to_alice["args"] == {"target_type": "person", "target_id": world.roles["owner"]}

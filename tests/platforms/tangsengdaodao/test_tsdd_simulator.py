@@ -103,7 +103,7 @@ async def test_send_message_follows_the_server(tmp_path: Path) -> None:
             assert status == 200 and set(body) == {"message_id", "client_msg_no", "message_seq"}
             rec = sim.received("sendMessage")[-1]
             assert rec.observed["components"] == [{"type": "Quote", "id": "1001"}, {"type": "Plain", "text": "hi "},
-                                                  {"type": "At", "target": bob}, {"type": "Plain", "text": " see"}]
+                                                  {"type": "At", "target": bob}, {"type": "Plain", "text": "see"}]
             assert rec.observed["args"] == {"target_type": "group", "target_id": group}
             assert rec.observed["dropped"] == ["entities"]
             assert sim.world.message(str(body["message_id"])).sender_id == sim.world.bot.user_id
