@@ -100,6 +100,7 @@ class Checker:
         self.session: aiohttp.ClientSession | None = None
         self.unrouted: dict[str, Answer] = {}
         self._user = 0
+        self._tail = None  # harness.stacks.EvidenceTail over the probe's evidence, opened on first use
 
     # ---- HTTP ----
     def headers(self, inst: Instance, token: str | None = "right", origin: str | None = None) -> dict[str, str]:
@@ -175,21 +176,20 @@ class Checker:
         self.items.append(item)
         return item
 
-    def probe_event(self, event_id: str, wait: float = 10.0) -> dict | None:
-        """The probe's record of the message event the request ``event_id`` caused (AstrBot's real pipeline)."""
-        path = self.env.stack.evidence_path
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            try:
-                for line in path.read_text("utf-8").splitlines():
-                    if event_id in line:
-                        rec = json.loads(line)
-                        if rec.get("record") == "event":
-                            return rec
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.2)
-        return None
+    async def probe_event(self, event_id: str, wait: float = 10.0) -> dict | None:
+        """The probe's record of the message event the request ``event_id`` caused (AstrBot's real pipeline), or None
+        after ``wait`` seconds. Read through the shared evidence tail: new lines only, without blocking the loop."""
+        from harness.errors import StackError
+        from harness.stacks import EvidenceTail
+
+        if self._tail is None:
+            self._tail = EvidenceTail(self.env.stack.evidence_path)
+        try:
+            found = await self._tail.wait_for(lambda r: r.get("record") == "event" and (r.get("event") or {}).get("message_id") == event_id,
+                                              timeout=wait, what=f"the probe's event {event_id}", stack=self.env.stack)
+        except StackError:
+            return None
+        return found[0]
 
     # ---- the run ----
     async def run(self) -> list[Item]:
@@ -199,7 +199,7 @@ class Checker:
                 self.unrouted[inst.name] = await self.call("GET", inst.url(f"/acceptance-unrouted-{secrets.token_hex(4)}"),
                                                            headers=self.headers(inst))
             answers = await self.routes(open_)
-            self.request_fields(open_, answers)
+            await self.request_fields(open_, answers)
             await self.auth(sec, open_)
             await self.behaviour(open_, answers)
             await self.config(open_, sec)
@@ -277,12 +277,12 @@ class Checker:
             self.add(f"undocumented:sse.{extra}", "undocumented", "undocumented", None, f"{len(seen[extra])} event(s)",
                      [f"{route.method} {route.path} sends an SSE event the document does not name: {extra}"])
 
-    def request_fields(self, inst: Instance, answers: dict[str, Any]) -> None:
+    async def request_fields(self, inst: Instance, answers: dict[str, Any]) -> None:
         """Each documented request field has its effect on what AstrBot's pipeline (the probe) saw."""
         route = self.contract.route("send_message")
         body, ans = answers.get("_send_body"), answers.get("send_message")
         event_id = str(ans.body.get("event_id") or "") if ans is not None and isinstance(ans.body, dict) else ""
-        rec = self.probe_event(event_id) if event_id else None
+        rec = await self.probe_event(event_id) if event_id else None
         ev = (rec or {}).get("event") or rec or {}
         astr = ((ev.get("fields") or {}).get("astrbot") or {}) if isinstance(ev, dict) else {}
         for name in route.request:
