@@ -14,9 +14,9 @@ FRAMEWORK2  ?= astrbot==4.14.6
 FRAMEWORK3  ?= astrbot==4.28.2
 # The adapters of the acceptance run (ADAPTER=name picks one). A run is adapter@mode (one report per run:
 # reports/<run>/onebot-v11@reverse-ws.json); --adapter runs every mode the framework offers (OneBot v11 on LangBot:
-# reverse-ws, forward-ws; on AstrBot: reverse-ws; Telegram on both: long-polling).
+# reverse-ws, forward-ws; on AstrBot: reverse-ws; Telegram on both: long-polling; QQ Official on LangBot: websocket, webhook).
 ADAPTER     ?=
-ADAPTERS    ?= $(if $(ADAPTER),$(ADAPTER),onebot-v11 telegram-omni)
+ADAPTERS    ?= $(if $(ADAPTER),$(ADAPTER),onebot-v11 telegram-omni qqofficial-omni)
 # The runs both frameworks offer, compared after an acceptance run (a run not in ADAPTERS is left out).
 COMPARE_RUNS ?= onebot-v11@reverse-ws telegram-omni@long-polling
 # Plugin-shipped adapters (published as git repositories, not in a release): the harness's reference adapters under
