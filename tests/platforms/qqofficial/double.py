@@ -16,6 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from acceptance_fixtures.platforms.qqofficial import objects as qq
+from acceptance_fixtures.platforms.qqofficial.bindings import ASTRBOT_CALLBACK
 from acceptance_fixtures.platforms.qqofficial.rest import ROUTES
 from acceptance_fixtures.world import World
 from tests.platforms.adapter_double import WAIT, AdapterDouble, Answer
@@ -35,6 +36,7 @@ class QQOfficialDouble(AdapterDouble):
         self._changed = asyncio.Condition()
         self.access_token = ""
         self.up = False
+        self._port = 0
 
     # ---- the platform's actions ---------------------------------------------------------------------------------
     def quiet_actions(self, world: World) -> tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]:
@@ -76,13 +78,18 @@ class QQOfficialDouble(AdapterDouble):
 
     # ---- the gateway (websocket mode) -------------------------------------------------------------------------------
     async def serve(self, adapter_config: dict[str, Any]) -> int:
+        """LangBot's webhook route ``/bots/<uuid>`` on its API port, or AstrBot's own callback server on its ``port``."""
+        if self._runner is not None:
+            return self._port
         app = web.Application()
         app.router.add_post("/bots/{bot}", self._callback)
+        app.router.add_post(ASTRBOT_CALLBACK, self._callback)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", int(adapter_config.get("port") or 0))
         await site.start()
-        return site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self._port
 
     async def _callback(self, request: web.Request) -> web.StreamResponse:
         payload = await request.json()
@@ -98,6 +105,10 @@ class QQOfficialDouble(AdapterDouble):
         return web.json_response({"code": 0, "message": "success"})
 
     async def dial(self, adapter_config: dict[str, Any]) -> None:
+        if adapter_config.get("type") == "qq_official_webhook":  # AstrBot: log in first, then serve the callback
+            await self._fetch_token()
+            await self.serve(adapter_config)
+            return
         await self._drop_ws()
         await self._fetch_token()
         status, body = await self.call("gateway", {})
