@@ -14,11 +14,11 @@ FRAMEWORK2  ?= astrbot==4.14.6
 FRAMEWORK3  ?= astrbot==4.28.2
 # The adapters of the acceptance run (ADAPTER=name picks one). A run is adapter@mode (one report per run:
 # reports/<run>/onebot-v11@reverse-ws.json); --adapter runs every mode the framework offers (OneBot v11 on LangBot:
-# reverse-ws, forward-ws; on AstrBot: reverse-ws; Telegram on both: long-polling; QQ Official on LangBot: websocket, webhook).
+# reverse-ws, forward-ws; on AstrBot: reverse-ws; Telegram on both: long-polling; QQ Official on both: websocket, webhook).
 ADAPTER     ?=
 ADAPTERS    ?= $(if $(ADAPTER),$(ADAPTER),onebot-v11 telegram-omni qqofficial-omni)
 # The runs both frameworks offer, compared after an acceptance run (a run not in ADAPTERS is left out).
-COMPARE_RUNS ?= onebot-v11@reverse-ws telegram-omni@long-polling
+COMPARE_RUNS ?= onebot-v11@reverse-ws telegram-omni@long-polling qqofficial-omni@websocket qqofficial-omni@webhook
 # Plugin-shipped adapters (published as git repositories, not in a release): the harness's reference adapters under
 # fixtures/adapter_plugins/ stand in for them in the project's own runs; pass your own with --adapter-plugin DIR.
 ADAPTER_PLUGINS ?= fixtures/adapter_plugins/reference_http_platform fixtures/adapter_plugins/reference_tangsengdaodao
@@ -45,7 +45,7 @@ accept: setup
 test: setup
 	@echo "[make] test suite: unit tests and the full plugin path against $(FRAMEWORK), then $(FRAMEWORK2)$(if $(FRAMEWORK3),; the live chat protocol of $(FRAMEWORK3))"
 	$(E2E) --framework $(FRAMEWORK) --run-id $(RUN) $(call baseline,$(FRAMEWORK)) $(PYTEST_ARGS)
-	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/acceptance/test_sensitivity.py tests/acceptance/test_telegram_sensitivity.py tests/acceptance/test_telegram_faults.py tests/astrbot tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
+	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/acceptance/test_sensitivity.py tests/acceptance/test_telegram_sensitivity.py tests/acceptance/test_telegram_faults.py tests/acceptance/test_qqofficial_faults.py tests/astrbot tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
 	$(plugins)
 	$(live_chat)
 
