@@ -59,7 +59,7 @@ class DiscordDouble(AdapterDouble):
         ws = await self._session.ws_connect(self.simulator_url.replace("http://", "ws://") + "/gateway?v=10&encoding=json")
         hello = json.loads((await ws.receive(timeout=WAIT)).data)
         assert hello["op"] == 10, hello
-        await ws.send_str(json.dumps({"op": 2, "d": {"token": adapter_config["token"], "intents": 3276799,
+        await ws.send_str(json.dumps({"op": 2, "d": {"token": adapter_config.get("token") or adapter_config["discord_token"], "intents": 3276799,
                                                       "properties": {"os": "linux", "browser": "double", "device": "double"}}}))
         ready = json.loads((await ws.receive(timeout=WAIT)).data)
         if ready.get("t") != "READY":
