@@ -122,3 +122,15 @@ async def test_webhook_validation_with_a_wrong_key_never_connects():
     with pytest.raises(AssertionError):
         async with running(double, platform, "langbot", "webhook"):
             pass
+
+
+async def test_a_passive_reply_repeating_msg_id_and_msg_seq_is_deduplicated():
+    double = QQOfficialDouble(SECRET)
+    async with running(double, platform_named("qqofficial"), "langbot", "websocket") as pair:
+        group = pair.sim.world.roles["main_group"]
+        reply = {"id": group, "content": "first", "msg_type": 0, "msg_id": "1001", "msg_seq": 1}
+        assert (await double.call("groupMessage", reply))[0] == 200
+        status, body = await double.call("groupMessage", {**reply, "content": "second"})
+        assert status == 400 and body["code"] == 40054005
+        assert (await double.call("groupMessage", {**reply, "content": "second", "msg_seq": 2}))[0] == 200
+        assert (await double.call("groupMessage", {"id": group, "content": "proactive", "msg_type": 0}))[0] == 200
