@@ -19,6 +19,9 @@ ADAPTER     ?=
 ADAPTERS    ?= $(if $(ADAPTER),$(ADAPTER),onebot-v11 telegram-omni qqofficial-omni)
 # The runs both frameworks offer, compared after an acceptance run (a run not in ADAPTERS is left out).
 COMPARE_RUNS ?= onebot-v11@reverse-ws telegram-omni@long-polling qqofficial-omni@websocket qqofficial-omni@webhook
+# Runs of one adapter in two modes, compared within each framework's run after an acceptance run (A:B; a pair whose
+# adapter is not in ADAPTERS is left out): where the modes deliver different things, capability by capability.
+MODE_PAIRS  ?= qqofficial-omni@websocket:qqofficial-omni@webhook
 # Plugin-shipped adapters (published as git repositories, not in a release): the harness's reference adapters under
 # fixtures/adapter_plugins/ stand in for them in the project's own runs; pass your own with --adapter-plugin DIR.
 ADAPTER_PLUGINS ?= fixtures/adapter_plugins/reference_http_platform fixtures/adapter_plugins/reference_tangsengdaodao
@@ -38,6 +41,7 @@ accept: setup
 	$(E2E) -m plugin_e2e tests/acceptance/test_plugin_e2e.py tests/live_chat --framework $(FRAMEWORK2) --run-id $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))) $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
 	$(E2E) -m plugin_e2e --framework $(FRAMEWORK) --run-id $(RUN) $(call baseline,$(FRAMEWORK)) $(PYTEST_ARGS)
 	$(foreach r,$(COMPARE_RUNS),$(if $(filter $(firstword $(subst @, ,$(r))),$(ADAPTERS)),$(VENV)/bin/acceptance compare reports/$(RUN)/$(r).json reports/$(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2)))/$(r).json --out-dir reports/$(RUN)/compare &&) ) true
+	$(foreach p,$(MODE_PAIRS),$(if $(filter $(firstword $(subst @, ,$(p))),$(ADAPTERS)),$(foreach d,$(RUN) $(RUN)-$(firstword $(subst ==, ,$(FRAMEWORK2))),$(VENV)/bin/acceptance compare $(foreach r,$(subst :, ,$(p)),reports/$(d)/$(r).json) --out-dir reports/$(d)/compare &&)) ) true
 	$(plugins)
 	$(live_chat)
 	@echo "[make] reports: reports/latest/ (cross-framework comparison in reports/latest/compare/; AstrBot's live chat protocol in reports/$(RUN)-*/live-chat-protocol.md)"
