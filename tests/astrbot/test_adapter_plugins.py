@@ -3,7 +3,8 @@
 * a mutated copy of the reference HTTP adapter (one documented item broken) turns exactly its items red, and a
   stream that never ends is a verdict within the stream timeout, not a hang;
 * a plugin AstrBot cannot import, and one whose adapter raises in its constructor, end with every item
-  ``blocked`` and the framework's own error (exception type and message) as the reason;
+  ``blocked`` and the framework's own error (exception type and message) as the reason; one whose requirements
+  do not install ends ``blocked`` with pip's words;
 * a folder that is not a plugin ends ``blocked`` with what is missing, without starting anything.
 
 The reference adapter itself (every item served) is run by ``make test`` through the shipped suite.
@@ -76,6 +77,15 @@ async def test_an_adapter_raising_in_its_constructor_is_blocked_with_its_error(t
     assert {i["status"] for i in d["items"]} == {"blocked"}
     reason = d["blocked_reason"]
     assert "RuntimeError" in reason and "refuses to start" in reason, reason
+    print("REASON:", reason)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_plugin_whose_requirements_do_not_install_is_blocked_with_pips_words(tmp_path, request) -> None:
+    d = await _run(tmp_path, _framework(request), PLUGINS / "unresolvable_requirements")
+    assert {i["status"] for i in d["items"]} == {"blocked"}
+    reason = d["blocked_reason"]
+    assert "requirements did not install" in reason and "adapter-acceptance-no-such-distribution-7f3c" in reason, reason
     print("REASON:", reason)
 
 
