@@ -109,9 +109,11 @@ class AdapterRun:
                     await asyncio.wait_for(self._sim.stop(), 10.0)
                 self._sim = None
             await self._collect_logs()
-        if stopped_before_bot and getattr(profile.bindings.get(self.session.spec.name), "adapter_plugin", False):
-            return  # a plugin's adapter that never came up: its error blocks every capability, nothing else does
-        self._record_compat(writer)
+        plugin_shipped = getattr(profile.bindings.get(self.session.spec.name), "adapter_plugin", False)
+        if not (stopped_before_bot and plugin_shipped):
+            self._record_compat(writer)  # manifest vs code needs no bot; a plugin that never came up has no code to read
+        if stopped_before_bot:
+            return  # nothing ran: the stop's reason (the adapter-level record) blocks every other capability
         self._block_unexercised(writer, profile.title, unproducible_of(profile))
 
     async def _drive(self, profile, writer):
