@@ -205,5 +205,6 @@ async def test_upload_answers_like_the_gateway_and_its_url_is_understood_in_a_me
             body = {"converseId": tc.panel_id(MAIN_GROUP), "groupId": MAIN_GROUP, "content": f"[img]{answer['url']}[/img]"}
             assert (await _post(sim, "sendMessage", body, jwt))[0] == 200
             assert sim.received("sendMessage")[-1].observed["components"] == [
-                {"type": "Image", "url": answer["url"], "sha256": hashlib.sha256(png).hexdigest()}]
+                {"type": "Image", "url": answer["url"], "sha256": hashlib.sha256(png).hexdigest(),
+                 "media": sim.world.media_by_url(sim.world.media_url("upload-0001.png")).name}]
             assert sim.received("upload")[-1].observed["args"] == {"filename": "pic.png", "size": len(png), "usage": "chat"}
