@@ -153,11 +153,14 @@ async def test_the_reference_tailchat_adapter_has_no_failed_verdict(tmp_path, re
 @pytest.mark.asyncio(loop_scope="session")
 @pytest.mark.parametrize("mutant", ["token_not_checked", "first_instance_gets_all", "mention_not_parsed",
                                     "reply_meta_dropped", "server_per_instance", "wrong_login_token"])
-async def test_a_mutated_reference_tailchat_adapter_turns_its_suite_red(mutant, tmp_path, request) -> None:
+async def test_a_mutated_reference_tailchat_adapter_turns_its_suite_red(mutant, tmp_path, request, monkeypatch) -> None:
     """Each mutant breaks one documented item (mutants_tailchat.MUTANTS); the full-path run on AstrBot judges exactly
     that item ``failed`` (RED), or, for an adapter that cannot log in at all, blocks every capability with the
-    adapter's own error."""
+    simulator's refusal in the reason."""
     from acceptance_fixtures.adapter_plugins.mutants_tailchat import RED, REFERENCE, mutate_tailchat
+    from harness import bringup
+
+    monkeypatch.setattr(bringup, "CONNECT_WAIT", 12.0)  # an adapter that never logs in is judged after 12 s, not 30
 
     plugin = mutate_tailchat(REFERENCE, tmp_path / "mutant" / "reference_tailchat", mutant)
     broken = await _platform_run(tmp_path / "broken", _framework(request), plugin, "tailchat")
