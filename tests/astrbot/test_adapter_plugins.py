@@ -161,6 +161,9 @@ async def test_a_mutated_reference_tailchat_adapter_turns_its_suite_red(mutant, 
     from harness import bringup
 
     monkeypatch.setattr(bringup, "CONNECT_WAIT", 12.0)  # an adapter that never logs in is judged after 12 s, not 30
+    # a message the mutant drops is given up on after 4 s, not 10 (the clean reference's events come within a second)
+    monkeypatch.setattr("harness.acceptance_run.EVENT_WAIT", 4.0)
+    monkeypatch.setattr("harness.acceptance_run.SWEEP_START_WAIT", 15.0)  # a trigger the mutant drops: 15 s, not 60
 
     plugin = mutate_tailchat(REFERENCE, tmp_path / "mutant" / "reference_tailchat", mutant)
     broken = await _platform_run(tmp_path / "broken", _framework(request), plugin, "tailchat")
