@@ -21,7 +21,7 @@ ADAPTERS    ?= $(if $(ADAPTER),$(ADAPTER),onebot-v11 telegram-omni)
 COMPARE_RUNS ?= onebot-v11@reverse-ws telegram-omni@long-polling
 # Plugin-shipped adapters (published as git repositories, not in a release): the harness's reference adapters under
 # fixtures/adapter_plugins/ stand in for them in the project's own runs; pass your own with --adapter-plugin DIR.
-ADAPTER_PLUGINS ?= fixtures/adapter_plugins/reference_http_platform fixtures/adapter_plugins/reference_tangsengdaodao
+ADAPTER_PLUGINS ?= fixtures/adapter_plugins/reference_http_platform fixtures/adapter_plugins/reference_tangsengdaodao fixtures/adapter_plugins/reference_tailchat
 plugins      = $(VENV)/bin/pytest -m plugin_e2e tests/acceptance/test_plugin_e2e.py $(foreach p,$(ADAPTER_PLUGINS),--adapter-plugin $(p)) --destructive --report-dir reports --framework $(FRAMEWORK2) --run-id $(RUN)-plugins $(call baseline,$(FRAMEWORK2)) $(PYTEST_ARGS)
 PYTEST_ARGS ?=
 RUN         ?= $(shell date -u +%Y%m%d-%H%M%S)

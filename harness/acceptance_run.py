@@ -167,6 +167,12 @@ class AdapterRun:
         self.timings["sweep"] = time.monotonic() - t2
         self._say(f"sweep complete in {self.timings['sweep']:.1f}s: {done[0].get('sweep') or ''}")
         await asyncio.sleep(0.5)  # let the last platform actions land in the simulator's evidence
+        # --- the declaration's document claims (Manifest.claims): the platform checks them on this stack ---
+        if self.manifest.claims and hasattr(profile, "check_claims"):
+            t4 = time.monotonic()
+            await profile.check_claims(self, sim, writer)
+            self.timings["claims"] = time.monotonic() - t4
+            self._say(f"document claims checked in {self.timings['claims']:.1f}s")
         # --- UI phase (harness/ui): DOM check of the bot's messages, then inbound UI actions ---
         if self.ui is not None:
             from harness.ui.phase import run_ui_phase
