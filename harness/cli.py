@@ -481,7 +481,7 @@ def simulate(adapter: str | None, framework: str | None, adapter_plugins: tuple[
     to open and run until Ctrl-C (then stop everything cleanly and write this session's reports).
 
     Examples: acceptance simulate <adapter>;
-    acceptance simulate --adapter-plugin fixtures/adapter_plugins/reference_tangsengdaodao
+    acceptance simulate --adapter-plugin path/to/adapter_plugin
     """
     import asyncio
 
