@@ -154,3 +154,31 @@ async def test_server_error_ends_in_failed_calls_with_the_reason(acceptance, fra
         verdict = res.verdict(cap)
         assert verdict.status is Status.FAILED and "503" in verdict.reason, verdict
     assert res.verdict("platform_api:get_channel").status is not Status.FAILED
+
+
+async def test_repeated_events_are_counted_not_assumed(acceptance, framework_stack, tmp_path, monkeypatch):
+    """Every event frame sent twice with the same sn: how often each reached the plugin is counted from the probe's
+    records and written as a finding (whatever the adapter does: deliver twice, or drop the repeat by its sn)."""
+    faults = {"gateway": {"repeat": 1}}
+    seen: dict[str, Any] = {}
+
+    async def keep(sim) -> None:
+        seen["sim"] = sim
+
+    scenarios = ["message.group.plain", "message.group.at"]
+    sub, res = await _run(acceptance, framework_stack, tmp_path, faults, scenarios, monkeypatch, keep)
+    records = _records(sub)
+    injected = [r for r in records if r.get("record") == "inject" and r.get("scenario") in scenarios]
+    events = [r for r in records if r.get("record") == "event"]
+    assert len(injected) == len(scenarios)
+    assert seen["sim"].codec.gateway.stats.duplicates >= len(scenarios), "each frame went out twice"
+    counts = {}
+    for inj in injected:
+        mid = inj["match"]["event.message_id"]
+        counts[inj["scenario"]] = sum(1 for e in events if str((e.get("event") or {}).get("message_id")) == mid)
+    writer = sub.writer("harness")
+    for name, n in counts.items():
+        writer.write("finding", adapter=f"{ADAPTER}@websocket",
+                     message=f"delivery count: {name} sent twice with one sn reached the plugin {n} time(s)")
+    print(f"kook-omni delivery counts with every frame repeated: {counts}")
+    _judged(res.verdict("event:message.received"))
