@@ -16,11 +16,11 @@ FRAMEWORK3  ?= astrbot==4.28.2
 # reports/<run>/onebot-v11@reverse-ws.json); --adapter runs every mode the framework offers (OneBot v11 on LangBot:
 # reverse-ws, forward-ws; on AstrBot: reverse-ws; Telegram on both: long-polling; KOOK on LangBot: websocket).
 ADAPTER     ?=
-ADAPTERS    ?= $(if $(ADAPTER),$(ADAPTER),onebot-v11 telegram-omni kook-omni)
+ADAPTERS    ?= $(if $(ADAPTER),$(ADAPTER),onebot-v11 telegram-omni discord-omni kook-omni)
 # Adapters only LangBot's release has (AstrBot 4.14.6 has no KOOK adapter): left out of the AstrBot runs.
 LANGBOT_ONLY ?= kook-omni
 # The runs both frameworks offer, compared after an acceptance run (a run not in ADAPTERS is left out).
-COMPARE_RUNS ?= onebot-v11@reverse-ws telegram-omni@long-polling
+COMPARE_RUNS ?= onebot-v11@reverse-ws telegram-omni@long-polling discord-omni@gateway
 # Plugin-shipped adapters (published as git repositories, not in a release): the harness's reference adapters under
 # fixtures/adapter_plugins/ stand in for them in the project's own runs; pass your own with --adapter-plugin DIR.
 ADAPTER_PLUGINS ?= fixtures/adapter_plugins/reference_http_platform fixtures/adapter_plugins/reference_tangsengdaodao
