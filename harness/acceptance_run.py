@@ -95,9 +95,14 @@ class AdapterRun:
             self.session.logs.setdefault(self.adapter, {}).update(logs)
             self._say(f"blocked: {reason.splitlines()[0]}")
             return
+        from acceptance_fixtures.simulator.errors import NotConnectedError
+
         try:
             await self._drive(profile, writer)
-        except (HarnessError, TimeoutError, OSError, NotImplementedError, aiohttp.ClientError, ValueError, KeyError) as exc:
+        # NotConnectedError: the adapter lost its connection and did not come back in time (a gateway whose client
+        # gave up): an injection then has no one to go to, which ends the run blocked like any other stop
+        except (HarnessError, TimeoutError, OSError, NotImplementedError, aiohttp.ClientError, ValueError, KeyError,
+                NotConnectedError) as exc:
             writer.write("skip", adapter=self.adapter, status="blocked", capabilities=[],
                          reason=f"the run stopped: {type(exc).__name__}: {exc}")
             self._say(f"blocked: {exc}")

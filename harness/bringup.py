@@ -131,6 +131,10 @@ async def bring_up(session: Any, stack: Any, manifest: Any, profile: Any, *, mod
     def simulator(bot_id: str | None):
         sim = SimulatorServer(codec_for(profile, framework, token, stack, bot_id, mode, run), world=world,
                               writer=sim_writer, port=sim_port, tls_port=tls_port, ssl_context=ssl_context)
+        # the codec's own secrets (a gateway's session tokens, app secrets) are the session's too: masked in every
+        # writer and log, and searched for by the session's secret scan
+        session.add_secrets(*sim.codec.secrets())
+        stack.add_secrets(*sim.codec.secrets())
         on_simulator(sim)
         return sim
 

@@ -1,0 +1,122 @@
+"""Discord-side faults through the full path: the gateway socket closed mid-stream, heartbeats left unanswered, an
+INVALID SESSION, and REST answering 429 (``retry_after``) or 502. Each run ends in verdicts with their reasons in
+bounded time, a reconnect the adapter performs (a RESUME, or a new IDENTIFY) is in the simulator's evidence as a
+finding, and the bot token reaches no evidence, report or log. Runs on the session's framework when discord-omni is
+selected (``--adapter discord-omni``)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.acceptance_run import AdapterRun
+from harness.checker import check
+from harness.levels import Status
+from harness.report import write_reports
+from harness.session import AcceptanceSession
+
+pytestmark = pytest.mark.plugin_e2e
+
+ADAPTER = "discord-omni"
+#: Bounded: one scenario's event wait, the sweep's start wait and the sweep itself (discord.py retries a 429 or a 502
+#: a few times before it gives up), with room to spare.
+RUN_LIMIT = 300
+
+
+def _selected(acceptance: AcceptanceSession, framework_stack):
+    if isinstance(framework_stack, Exception):
+        pytest.skip(f"stack did not start: {framework_stack}")
+    if ADAPTER not in [m.name for m in acceptance.manifests()]:
+        pytest.skip(f"{ADAPTER} is not selected (--adapter)")
+    return acceptance.manifest(ADAPTER)
+
+
+async def _run(acceptance: AcceptanceSession, stack, tmp_path: Path, faults: dict, scenarios: list[str]):
+    manifest = _selected(acceptance, stack)
+    sub = AcceptanceSession(framework=acceptance.framework, manifest_dir=acceptance.manifest_dir, adapters=[ADAPTER],
+                            run_id=f"{acceptance.run_id}-{tmp_path.name}", evidence_dir=tmp_path / "evidence",
+                            report_dir=tmp_path / "reports", destructive=False)
+    sub._manifests = acceptance.manifests()
+    sub.profile_for = acceptance.profile_for
+    started = time.monotonic()
+    await AdapterRun(sub, stack, manifest, progress=lambda _: None, faults=faults, only_scenarios=scenarios).run()
+    sub.close()
+    elapsed = time.monotonic() - started
+    assert elapsed < RUN_LIMIT, f"the faulted run took {elapsed:.0f}s"
+    res = check([manifest], sub.evidence_files(), only_declared_adapters=True).adapters[0]
+    _no_leaks(acceptance, stack, sub, manifest, tmp_path)
+    return sub, res
+
+
+def _no_leaks(acceptance, stack, sub, manifest, tmp_path: Path) -> None:
+    secrets = {*stack.redactor.known, *acceptance.secrets(), *sub.secrets()}
+    folder = write_reports(check([manifest], sub.evidence_files(), only_declared_adapters=True), tmp_path / "reports", "f",
+                           update_latest=False)
+    files = [*sub.evidence_files(), *folder.iterdir()]
+    leaks = [(f.name, s[:4]) for f in files if f.is_file() for s in secrets if s and s in f.read_text("utf-8", "replace")]
+    assert leaks == []
+
+
+def _gateway_findings(sub: AcceptanceSession) -> list[dict]:
+    out = []
+    for path in sub.evidence_files():
+        if path.name.startswith("simulator-"):
+            for line in path.read_text("utf-8").splitlines():
+                rec = json.loads(line)
+                if rec.get("record") == "finding" and str(rec.get("message", "")).startswith("gateway"):
+                    out.append(rec)
+    return out
+
+
+def _reconnected(findings: list[dict]) -> list[str]:
+    return [f["message"] for f in findings if "resumed its session" in f["message"] or "identified again" in f["message"]]
+
+
+async def test_rest_rate_limit_ends_in_failed_sends_with_the_reason(acceptance, framework_stack, tmp_path):
+    faults = {"error": {"retcode": 429, "retry_after": 0.5, "actions": ["create_message"]}}
+    _, res = await _run(acceptance, framework_stack, tmp_path, faults, ["message.guild.plain"])
+    sent = res.verdict("send:Plain")  # every create_message answered 429: discord.py retries, then gives up
+    assert sent.status is Status.FAILED and sent.reason, sent
+    assert res.verdict("event:message.received").status is not Status.FAILED  # only the faulted request fails
+
+
+async def test_rest_server_error_fails_only_the_faulted_request(acceptance, framework_stack, tmp_path):
+    faults = {"error": {"retcode": 502, "message": "Bad Gateway", "actions": ["create_channel_invite"]}}
+    _, res = await _run(acceptance, framework_stack, tmp_path, faults, ["message.guild.plain"])
+    invite = res.verdict("platform_api:create_invite")
+    assert invite.status is Status.FAILED and invite.reason, invite  # 502 five times: DiscordServerError
+    assert res.verdict("send:Image").status is not Status.FAILED
+
+
+async def test_socket_closed_mid_stream_the_adapter_resumes_and_the_reconnect_is_evidence(acceptance, framework_stack, tmp_path):
+    scenarios = ["message.guild.plain", "message.guild.at", "message.dm.plain", "reaction.add"]
+    sub, res = await _run(acceptance, framework_stack, tmp_path, {"gateway": {"close_after": 2}}, scenarios)
+    findings = _gateway_findings(sub)
+    assert any("close_after" in f["message"] for f in findings), findings
+    assert _reconnected(findings), [f["message"] for f in findings]  # the adapter came back (RESUME or IDENTIFY)
+    event = res.verdict("event:message.received")
+    assert event.status is not Status.UNTESTED and (event.status is not Status.FAILED or event.reason), event
+
+
+async def test_invalid_session_the_adapter_identifies_again(acceptance, framework_stack, tmp_path):
+    scenarios = ["message.guild.plain", "message.guild.at", "message.dm.plain"]
+    sub, res = await _run(acceptance, framework_stack, tmp_path, {"gateway": {"invalid_session_after": 1}}, scenarios)
+    findings = _gateway_findings(sub)
+    assert any("INVALID SESSION sent" in f["message"] for f in findings), findings
+    assert any("identified again" in m for m in _reconnected(findings)), [f["message"] for f in findings]
+    event = res.verdict("event:message.received")
+    assert event.status is not Status.UNTESTED and (event.status is not Status.FAILED or event.reason), event
+
+
+async def test_unanswered_heartbeats_end_in_verdicts_and_are_evidence(acceptance, framework_stack, tmp_path):
+    scenarios = ["message.guild.plain", "message.guild.at"]
+    sub, res = await _run(acceptance, framework_stack, tmp_path, {"gateway": {"silent_heartbeats": True}}, scenarios)
+    findings = _gateway_findings(sub)
+    assert any("silent_heartbeats" in f["message"] for f in findings), findings
+    # discord.py gives up on a gateway that acknowledges no heartbeat after its heartbeat_timeout (60 s) and resumes;
+    # whether the run lasted that long, the verdicts have their reasons and nothing is left untested
+    assert [v.id for v in res.verdicts if v.declared and v.status is Status.UNTESTED] == []
+    assert all(v.reason for v in res.verdicts if v.declared and v.status in (Status.FAILED, Status.BLOCKED))
