@@ -158,7 +158,8 @@ async def test_server_error_ends_in_failed_calls_with_the_reason(acceptance, fra
 
 async def test_repeated_events_are_counted_not_assumed(acceptance, framework_stack, tmp_path, monkeypatch):
     """Every event frame sent twice with the same sn: how often each reached the plugin is counted from the probe's
-    records and written as a finding (whatever the adapter does: deliver twice, or drop the repeat by its sn)."""
+    records (whatever the adapter does: deliver twice, or drop the repeat by its sn); the checker's delivery table
+    says the same, and a platform event the plugin received twice fails its event verdict with the counts."""
     faults = {"gateway": {"repeat": 1}}
     seen: dict[str, Any] = {}
 
@@ -181,4 +182,11 @@ async def test_repeated_events_are_counted_not_assumed(acceptance, framework_sta
         writer.write("finding", adapter=f"{ADAPTER}@websocket",
                      message=f"delivery count: {name} sent twice with one sn reached the plugin {n} time(s)")
     print(f"kook-omni delivery counts with every frame repeated: {counts}")
-    _judged(res.verdict("event:message.received"))
+    row = res.deliveries["message.received"]
+    assert row["injected"] >= len(scenarios)
+    assert row["more_than_once"] == sum(1 for n in counts.values() if n > 1), (row, counts)
+    assert row["lost"] == sum(1 for n in counts.values() if n == 0), (row, counts)
+    verdict = res.verdict("event:message.received")
+    _judged(verdict)
+    if row["more_than_once"]:
+        assert verdict.status is Status.FAILED and "times" in verdict.reason, verdict
