@@ -95,9 +95,14 @@ class AdapterRun:
             self.session.logs.setdefault(self.adapter, {}).update(logs)
             self._say(f"blocked: {reason.splitlines()[0]}")
             return
+        from acceptance_fixtures.simulator.errors import NotConnectedError
+
         try:
             await self._drive(profile, writer)
-        except (HarnessError, TimeoutError, OSError, NotImplementedError, aiohttp.ClientError, ValueError, KeyError) as exc:
+        # NotConnectedError: the adapter lost its connection and did not come back in time (a gateway whose client
+        # gave up): an injection then has no one to go to, which ends the run blocked like any other stop
+        except (HarnessError, TimeoutError, OSError, NotImplementedError, aiohttp.ClientError, ValueError, KeyError,
+                NotConnectedError) as exc:
             writer.write("skip", adapter=self.adapter, status="blocked", capabilities=[],
                          reason=f"the run stopped: {type(exc).__name__}: {exc}")
             self._say(f"blocked: {exc}")
@@ -109,9 +114,11 @@ class AdapterRun:
                     await asyncio.wait_for(self._sim.stop(), 10.0)
                 self._sim = None
             await self._collect_logs()
-        if stopped_before_bot and getattr(profile.bindings.get(self.session.spec.name), "adapter_plugin", False):
-            return  # a plugin's adapter that never came up: its error blocks every capability, nothing else does
-        self._record_compat(writer)
+        plugin_shipped = getattr(profile.bindings.get(self.session.spec.name), "adapter_plugin", False)
+        if not (stopped_before_bot and plugin_shipped):
+            self._record_compat(writer)  # manifest vs code needs no bot; a plugin that never came up has no code to read
+        if stopped_before_bot:
+            return  # nothing ran: the stop's reason (the adapter-level record) blocks every other capability
         self._block_unexercised(writer, profile.title, unproducible_of(profile))
 
     async def _drive(self, profile, writer):
@@ -165,6 +172,12 @@ class AdapterRun:
         self.timings["sweep"] = time.monotonic() - t2
         self._say(f"sweep complete in {self.timings['sweep']:.1f}s: {done[0].get('sweep') or ''}")
         await asyncio.sleep(0.5)  # let the last platform actions land in the simulator's evidence
+        # --- the declaration's document claims (Manifest.claims): the platform checks them on this stack ---
+        if self.manifest.claims and hasattr(profile, "check_claims"):
+            t4 = time.monotonic()
+            await profile.check_claims(self, sim, writer)
+            self.timings["claims"] = time.monotonic() - t4
+            self._say(f"document claims checked in {self.timings['claims']:.1f}s")
         # --- UI phase (harness/ui): DOM check of the bot's messages, then inbound UI actions ---
         if self.ui is not None:
             from harness.ui.phase import run_ui_phase

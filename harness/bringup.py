@@ -131,6 +131,10 @@ async def bring_up(session: Any, stack: Any, manifest: Any, profile: Any, *, mod
     def simulator(bot_id: str | None):
         sim = SimulatorServer(codec_for(profile, framework, token, stack, bot_id, mode, run), world=world,
                               writer=sim_writer, port=sim_port, tls_port=tls_port, ssl_context=ssl_context)
+        # the codec's own secrets (a gateway's session tokens, app secrets) are the session's too: masked in every
+        # writer and log, and searched for by the session's secret scan
+        session.add_secrets(*sim.codec.secrets())
+        stack.add_secrets(*sim.codec.secrets())
         on_simulator(sim)
         return sim
 
@@ -150,13 +154,27 @@ async def bring_up(session: Any, stack: Any, manifest: Any, profile: Any, *, mod
         session.writer("harness").write(
             "run", adapter=run, simulator=f"{profile.title} at {sim.base_url}; mode {mode}: {mode_title(profile, mode)}",
             message=message or f"bot {bot_id} on {stack.framework} {stack.framework_version}, mode {mode}")
-        await guard(sim.wait_connected(timeout=CONNECT_WAIT), "the adapter's connection")
+        try:
+            await guard(sim.wait_connected(timeout=CONNECT_WAIT), "the adapter's connection")
+        except TimeoutError as exc:  # say what the simulator refused meanwhile (e.g. a login with wrong credentials)
+            raise TimeoutError(f"{exc}{refusals(sim)}") from None
         _write_redirect_findings(session, stack, profile, framework, mode, run)
     except BaseException:
         # The caller never learns this bot's id: remove it, so it cannot keep dialing a port a later run reuses.
         await _remove_bot(stack, bot_id)
         raise
     return BroughtUp(world=world, sim=sim, bot_id=bot_id, token=token, sim_port=sim_port)
+
+
+def refusals(sim: Any) -> str:
+    """``; the simulator refused ...``: the actions the simulator answered with an error so far, counted, or ''."""
+    from collections import Counter
+
+    refused = sim.received(where=lambda a: not a.ok) if hasattr(sim, "received") else []
+    counts = Counter((a.action, a.retcode, str((a.observed or {}).get("message") or "")) for a in refused)
+    return ("; the simulator refused the adapter's " + ", ".join(
+        f"{action} x{n} ({code}{': ' + message if message else ''})" for (action, code, message), n in counts.items())
+        if counts else "")
 
 
 def _egress_listener(stack: Any, profile: Any, framework: str, mode: str, sim_port: int) -> tuple[int | None, Any, int]:

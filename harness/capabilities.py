@@ -91,7 +91,8 @@ class Catalogue:
         Events, APIs and platform actions are in scope when the manifest declares them. Components
         and compatibility checks are required of every adapter by the checklist, so they are always
         in scope (``declared=True``); a platform that cannot carry a component proves that with a
-        ``not-supported`` record, never by omission.
+        ``not-supported`` record, never by omission. A declaration's document claims
+        (``Manifest.claims``) are compatibility checks of that adapter alone.
         """
         caps: list[Capability] = []
         for name in manifest.events:
@@ -103,6 +104,10 @@ class Catalogue:
         for kind in ("receive", "send", "compat"):
             for name in getattr(self, kind):
                 caps.append(self._cap(kind, name, True))
+        # the declaration's own document claims (structure and the like), checked by the platform during the run
+        for name, assertion in (getattr(manifest, "claims", None) or {}).items():
+            if name not in self.compat:
+                caps.append(Capability("compat", name, True, assertion))
         return caps
 
     def _cap(self, kind: str, name: str, declared: bool) -> Capability:

@@ -179,8 +179,17 @@ def _caps_of(record: dict, kinds: frozenset) -> list[tuple[str, str, str]]:
     return found
 
 
-def _inbound_observations(b: _Bucket) -> tuple[dict[str, list[Observation]], set[int]]:
+def _satisfies(ev: dict, observer: str | None, match: dict[str, Any]) -> bool:
+    """The event matches every field of an injection's ``match`` (the rule of :class:`_EventIndex`)."""
+    view = {"event": ev, "producer": observer}
+    return all(_norm(_get(view, k)) == ("" if v is None else str(v)) for k, v in match.items())
+
+
+def _inbound_observations(b: _Bucket) -> tuple[dict[str, list[Observation]], set[int], dict[int, int | None]]:
+    """Observations of the inbound capabilities, the event indexes paired with an injection, and the pairing
+    (inject ref -> event index or None) of every injection with a ``match``."""
     obs: dict[str, list[Observation]] = defaultdict(list)
+    paired: dict[int, int | None] = {}
     index = _EventIndex(b.events)
     for ref, inj in sorted(b.injects, key=lambda item: item[1].get("t") or 0.0):
         caps = _caps_of(inj, INBOUND_KINDS)
@@ -192,6 +201,8 @@ def _inbound_observations(b: _Bucket) -> tuple[dict[str, list[Observation]], set
         if claimed == Level.ADAPTER_LIVE.value:
             inj_level = Level.ADAPTER_LIVE
         i = index.find(inj.get("match") or {}, inj.get("t") or 0.0) if inj.get("match") else None
+        if inj.get("match"):
+            paired[ref] = i
         if i is None:
             what = ", ".join(f"{k}={v}" for k, v in (inj.get("match") or {}).items()) or "(no match fields given)"
             for cap, _, _ in caps:
@@ -225,7 +236,22 @@ def _inbound_observations(b: _Bucket) -> tuple[dict[str, list[Observation]], set
                     if name not in types:
                         message = f"{name} not present in the received chain {sorted(t for t in types if t)}"
             obs[cap].append(Observation(level, not message, refs, message, justified=justified))
-    return obs, index.used
+    return obs, index.used, paired
+
+
+def _delivery_observations(b: _Bucket, paired: dict[int, int | None], used: set[int]) -> tuple[dict[str, list[Observation]], dict]:
+    """Per event type, how often each platform event reached the plugin (:mod:`harness.delivery`); a platform event
+    delivered more than once fails its event capability with the counts."""
+    from harness.delivery import count_deliveries
+
+    table = count_deliveries(b.injects, b.events, paired, used, _satisfies)
+    obs: dict[str, list[Observation]] = defaultdict(list)
+    for etype, row in table.items():
+        for ref, n in row.duplicated:
+            obs[f"event:{etype}"].append(Observation(
+                None, False, [ref], f"the platform raised this event once and the plugin received it {n} times "
+                f"({row.more_than_once} of {row.injected} {etype} events delivered more than once, {row.lost} lost)"))
+    return obs, {k: v.to_dict() for k, v in sorted(table.items())}
 
 
 def _field_verdict(expectation: dict, ev: dict) -> tuple[str, dict[str, Any] | None]:
@@ -556,8 +582,9 @@ def check_adapter(name: str, manifest: Manifest | None, b: _Bucket | None, files
     catalogue = load_catalogue()
     b = b or _Bucket()
     observations: dict[str, list[Observation]] = defaultdict(list)
-    inbound, used = _inbound_observations(b)
-    for part in (inbound, _outbound_observations(b), _derived_compat(b)):
+    inbound, used, paired = _inbound_observations(b)
+    duplicates, deliveries = _delivery_observations(b, paired, used)
+    for part in (inbound, duplicates, _outbound_observations(b), _derived_compat(b)):
         for cap, items in part.items():
             observations[cap].extend(items)
     skip_obs, adapter_blocked = _skip_and_check_observations(b)
@@ -609,6 +636,7 @@ def check_adapter(name: str, manifest: Manifest | None, b: _Bucket | None, files
         status_reason=status_reason,
         verdicts=verdicts,
         findings=[(ref_text(r, files), msg) for r, msg in dict.fromkeys(b.findings)],
+        deliveries=deliveries,
     )
 
 

@@ -460,18 +460,28 @@ def compare(report_a: Path, report_b: Path, out_dir: Path, name: str | None) -> 
 
 # --- simulate (harness/ui/simulate.py): the simulated platform with its web UI, for a person --------------
 @main.command()
-@click.argument("adapter")
-@FRAMEWORK
+@click.argument("adapter", required=False)
+@click.option("--framework", default=None, metavar="SPEC",
+              help="Framework release: NAME, NAME==VERSION or NAME@/path/to/venv (default: langbot; with "
+                   "--adapter-plugin: the pinned AstrBot).")
+@click.option("--adapter-plugin", "adapter_plugins", multiple=True, metavar="DIR",
+              type=click.Path(path_type=Path),
+              help="A framework plugin folder that registers the platform adapter under test (repeatable); without "
+                   "ADAPTER, the platform is the one serving the type it registers.")
+@click.option("--declaration", "declarations", multiple=True, metavar="FILE", type=click.Path(path_type=Path),
+              help="Your own declaration (manifest schema), replacing the harness's of the same adapter name.")
 @click.option("--port", type=int, default=0, show_default=True, help="Simulator port on 127.0.0.1 (0: a free port).")
 @click.option("--destructive", is_flag=True, help="Let the probe's sweep call destructive APIs (on disposable targets).")
 @click.option("--duration", type=float, default=None, metavar="SECONDS",
               help="Stop by itself after this many seconds (default: run until Ctrl-C).")
 @_guard
-def simulate(adapter: str, framework: str, port: int, destructive: bool, duration: float | None) -> None:
+def simulate(adapter: str | None, framework: str | None, adapter_plugins: tuple[Path, ...],
+             declarations: tuple[Path, ...], port: int, destructive: bool, duration: float | None) -> None:
     """Start the framework, a bot with the probe and the simulated platform with its web UI; print the URL
     to open and run until Ctrl-C (then stop everything cleanly and write this session's reports).
 
-    Example: acceptance simulate <adapter>
+    Examples: acceptance simulate <adapter>;
+    acceptance simulate --adapter-plugin path/to/adapter_plugin
     """
     import asyncio
 
@@ -480,7 +490,11 @@ def simulate(adapter: str, framework: str, port: int, destructive: bool, duratio
     def say(text: str) -> None:
         click.echo(text)
 
-    asyncio.run(run(adapter, framework=framework, port=port, destructive=destructive, duration=duration, say=say))
+    if adapter is None and not adapter_plugins:
+        raise click.UsageError("name the ADAPTER to simulate, or give --adapter-plugin DIR")
+    fw = framework or ("astrbot" if adapter_plugins else "langbot")  # a bare name means the pinned release
+    asyncio.run(run(adapter, framework=fw, port=port, destructive=destructive, duration=duration, say=say,
+                    adapter_plugins=list(adapter_plugins), declarations=list(declarations)))
 # --- end simulate ---
 
 

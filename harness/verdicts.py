@@ -51,6 +51,8 @@ class AdapterResult:
     evidence_files: list[str] = field(default_factory=list)
     logs: dict[str, str] = field(default_factory=dict)
     screenshots: list[str] = field(default_factory=list)
+    #: event type -> how its platform events reached the plugin (harness.delivery.Delivery.to_dict())
+    deliveries: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -91,4 +93,5 @@ def adapter_from_dict(data: dict[str, Any]) -> AdapterResult:
                          started=data.get("started"), ended=data.get("ended"),
                          status=Status(data.get("status", "untested")), status_reason=data.get("status_reason", ""),
                          verdicts=verdicts, findings=[(f["evidence"], f["message"]) for f in data.get("findings", [])],
-                         evidence_files=list(data.get("evidence_files") or []))
+                         evidence_files=list(data.get("evidence_files") or []),
+                         deliveries=dict(data.get("deliveries") or {}))

@@ -187,6 +187,7 @@ def parse_manifest(path: str | Path) -> Manifest:
         label=_text(data["metadata"].get("label")),
         kind=data.get("kind", "MessagePlatformAdapter"),
         adapter_dir=str(path.parent),
+        claims={str(c["name"]): _text(c.get("assertion")) for c in spec.get("document_claims") or []},
     )
     manifest.problems = list(_semantic_problems(manifest, spec, lines))
     return manifest

@@ -34,6 +34,10 @@ class Manifest:
     problems: list[ManifestProblem] = field(default_factory=list)
     #: Where the adapter code lives (the manifest's folder), for the drift gate's introspection.
     adapter_dir: str | None = None
+    #: Declarations only (``spec.document_claims``): claims of the adapter's own document that are no event, API or
+    #: component (e.g. its structure), each checked by the platform during the run: name -> assertion. They are
+    #: capabilities ``compat:<name>`` of this adapter alone.
+    claims: dict[str, str] = field(default_factory=dict)
 
     @property
     def apis(self) -> list[str]:

@@ -143,6 +143,15 @@ def adapter_markdown(res: AdapterResult, *, generated: str, extra: dict[str, str
         out += ["## Blocked and not-supported items", ""]
         out += [f"- {md_code(v.id)} ({md_text(v.status.value)}): {md_text(v.reason)}" for v in blocked]
         out.append("")
+    if res.deliveries:
+        out += ["## Delivery of platform events", "",
+                "Each platform event the simulator raised, counted where the plugin received it (a duplicate or a loss "
+                "fails the event's verdict):", "",
+                "| event type | raised | exactly once | more than once (extra copies) | lost |", "|---|---|---|---|---|"]
+        for etype, row in res.deliveries.items():
+            out.append(f"| {md_code(etype)} | {row.get('injected', 0)} | {row.get('once', 0)} | "
+                       f"{row.get('more_than_once', 0)} ({row.get('extra_copies', 0)}) | {row.get('lost', 0)} |")
+        out.append("")
     diffs = [(ref, msg) for ref, msg in res.findings if msg.startswith("document vs server: ")]
     if diffs:
         out += ["## Document vs implementation", "", "The simulator follows the real server where its document differs:", "",

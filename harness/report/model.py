@@ -125,6 +125,7 @@ def adapter_dict(res: AdapterResult, *, generated: str, problems: list[str] | No
         "capabilities": [v.to_dict() for v in res.verdicts],
         "blocked": [{"id": v.id, "reason": v.reason} for v in res.verdicts if v.status.value == "blocked"],
         "findings": [{"evidence": ref, "message": msg} for ref, msg in res.findings],
+        "deliveries": res.deliveries,
         "evidence_files": res.evidence_files,
         "screenshots": res.screenshots,
         "logs": res.logs,

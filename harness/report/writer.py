@@ -55,9 +55,31 @@ def write_reports(result: CheckResult, report_root: str | Path, run_id: str, *,
     (out / "matrix.json").write_text(json.dumps(matrix, indent=2) + "\n", encoding="utf-8")
     (out / "matrix.md").write_text(matrix_markdown(matrix), encoding="utf-8")
     (out / "matrix.html").write_text(matrix_html(matrix), encoding="utf-8")
+    write_mode_comparisons(out, [a.adapter for a in safe.adapters], redactor)
     if update_latest:
         point_latest(Path(report_root), out)
     return out
+
+
+def write_mode_comparisons(out: Path, runs: list[str], redactor: Redactor) -> list[Path]:
+    """An adapter run in several transport modes (``adapter@mode``): its first mode compared with each other one,
+    capability by capability and by what reached the plugin, in ``<out>/modes/`` (where the modes deliver
+    different things, this says so)."""
+    from harness.report.compare import write_comparison
+
+    by_adapter: dict[str, list[str]] = {}
+    for run in runs:
+        base, sep, mode = run.partition("@")
+        if sep and mode:
+            by_adapter.setdefault(base, []).append(run)
+    written = []
+    for base, modes in by_adapter.items():
+        for other in modes[1:]:
+            first = modes[0]
+            name = safe_name(f"modes-{first}-vs-{other.partition('@')[2]}")
+            written.append(write_comparison(out / f"{safe_name(first)}.json", out / f"{safe_name(other)}.json",
+                                            out / "modes", name, redactor=redactor)["md"])
+    return written
 
 
 def point_latest(report_root: Path, target: Path) -> None:

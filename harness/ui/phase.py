@@ -203,6 +203,8 @@ class UIPhase:
 
         async def go() -> dict[str, Any]:
             await c.open(as_user, kind, chat_id)
+            if self.identity.mention_bot:  # the platform hands the bot only messages that mention it
+                await c.mention(self.sim.world.bot.user_id)
             await compose(c)
             return await c.send()
 

@@ -24,13 +24,20 @@ from harness.session import AcceptanceSession, new_run_id
 _REDACTOR = Redactor()  # before the stack (and its known secrets) exists: secret shapes only
 
 
-async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, destructive: bool = False,
+async def simulate(adapter: str | None, *, framework: str = "langbot", port: int = 0, destructive: bool = False,
                    run_id: str | None = None, duration: float | None = None, runs_dir: Path = Path("runs"),
                    report_dir: Path = Path("reports"), say: Callable[[str], None] = print,
-                   stop: asyncio.Event | None = None) -> Path | None:
-    """Run the interactive session; return the report folder written at the end (None without evidence)."""
+                   stop: asyncio.Event | None = None, adapter_plugins: list[Path] | None = None,
+                   declarations: list[Path] | None = None) -> Path | None:
+    """Run the interactive session; return the report folder written at the end (None without evidence).
+
+    ``adapter_plugins``: plugin folders registering the adapter under test (``--adapter-plugin``); with no
+    ``adapter``, the platform serving the type the plugins register is chosen."""
     from acceptance_fixtures.platforms import profile_for
+    from harness.acceptance_run import plugin_gate
     from harness.bringup import SWEEP_TRIGGER, bring_up
+    from harness.contract.model import contract_for
+    from harness.contract.run import plugin_adapters_of_type
     from harness.runs import platform_modes, run_name, split_run
     from harness.stacks import AstrBotStack, LangBotStack, StackTimeouts
 
@@ -41,8 +48,12 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
         """``say`` with the run's secrets masked (stack progress can quote errors, URLs and logs)."""
         say((stack.redactor if stack is not None else _REDACTOR).text(str(text)))
 
-    session = AcceptanceSession(framework=framework, adapters=[adapter], run_id=rid,
-                                evidence_dir=runs_dir / rid / "evidence", report_dir=report_dir, destructive=destructive)
+    session = AcceptanceSession(framework=framework, adapters=[adapter] if adapter else [], run_id=rid,
+                                evidence_dir=runs_dir / rid / "evidence", report_dir=report_dir, destructive=destructive,
+                                adapter_plugins=list(adapter_plugins or []), declarations=list(declarations or []))
+    session.profile_for, session.contract_for = profile_for, contract_for
+    session.plugin_adapters_of_type = plugin_adapters_of_type
+    adapter = adapter or _plugin_adapter(session)
     manifest = session.manifest(split_run(adapter)[0])
     profile = profile_for(manifest.name)
     if profile is None:
@@ -62,7 +73,8 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     stack = stacks[spec.name](spec, runs_dir / rid / "stack", run_id=rid, evidence_path=session.evidence_dir / "probe.jsonl",
-                              timeouts=StackTimeouts(app_ready=300, install=180), progress=shown)
+                              timeouts=StackTimeouts(app_ready=300, install=180), progress=shown,
+                              **({"adapter_plugins": session.plugins()} if session.adapter_plugins else {}))
     from harness.egress.runs import plan_for_runs
     from harness.runs import RunSpec
 
@@ -73,6 +85,10 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
     shown(f"starting {spec} (the first run installs it; later runs reuse the cached environment)")
     try:
         await _until(stop, stack.start(), "the framework start")
+        gate = plugin_gate(profile, spec.name, mode, stack)
+        if gate is not None:  # the adapter comes from a plugin that was not given or did not load
+            reason, logs = gate
+            raise StackError(reason, logs=logs)
         def keep(created) -> None:  # stopped in the finally below, however the bring-up ends
             nonlocal sim
             sim = created
@@ -122,6 +138,19 @@ async def simulate(adapter: str, *, framework: str = "langbot", port: int = 0, d
                            redactor=Redactor(stack.redactor.known, fingerprint_key=rid))
     shown(f"reports of this session: {folder}")
     return folder
+
+
+def _plugin_adapter(session: AcceptanceSession) -> str:
+    """The one simulated adapter the ``--adapter-plugin`` folders stand for; a published contract has no simulator."""
+    adapters, contracts = session.selectors()
+    if contracts and not adapters:
+        raise HarnessError(f"the adapter plugins register the type of the published contract {', '.join(contracts)}, "
+                           "which has no simulated platform to click in: run its contract suite with "
+                           "pytest -m plugin_e2e --adapter-plugin DIR")
+    if len(adapters) != 1:
+        raise HarnessError(f"the adapter plugins stand for {len(adapters)} simulated adapters ({', '.join(adapters)}): "
+                           "name one as ADAPTER")
+    return adapters[0]
 
 
 class _Stopped(Exception):

@@ -3,8 +3,11 @@
 * a mutated copy of the reference HTTP adapter (one documented item broken) turns exactly its items red, and a
   stream that never ends is a verdict within the stream timeout, not a hang;
 * a plugin AstrBot cannot import, and one whose adapter raises in its constructor, end with every item
-  ``blocked`` and the framework's own error (exception type and message) as the reason;
-* a folder that is not a plugin ends ``blocked`` with what is missing, without starting anything.
+  ``blocked`` and the framework's own error (exception type and message) as the reason; one whose requirements
+  do not install ends ``blocked`` with pip's words;
+* a folder that is not a plugin ends ``blocked`` with what is missing, without starting anything;
+* the reference TangSengDaoDao and Tailchat adapters pass their platform suites, and each mutated copy turns its
+  suite red (Tailchat: one test per mutant, including the design's structural claims checked with two instances).
 
 The reference adapter itself (every item served) is run by ``make test`` through the shipped suite.
 """
@@ -80,6 +83,15 @@ async def test_an_adapter_raising_in_its_constructor_is_blocked_with_its_error(t
 
 
 @pytest.mark.asyncio(loop_scope="session")
+async def test_a_plugin_whose_requirements_do_not_install_is_blocked_with_pips_words(tmp_path, request) -> None:
+    d = await _run(tmp_path, _framework(request), PLUGINS / "unresolvable_requirements")
+    assert {i["status"] for i in d["items"]} == {"blocked"}
+    reason = d["blocked_reason"]
+    assert "requirements did not install" in reason and "adapter-acceptance-no-such-distribution-7f3c" in reason, reason
+    print("REASON:", reason)
+
+
+@pytest.mark.asyncio(loop_scope="session")
 async def test_a_folder_that_is_not_a_plugin_is_blocked_without_starting_anything(tmp_path) -> None:
     d = await _run(tmp_path, "astrbot", PLUGINS / "not_a_plugin")
     assert {i["status"] for i in d["items"]} == {"blocked"}
@@ -133,3 +145,42 @@ async def test_a_mutated_reference_tangsengdaodao_adapter_turns_its_sends_red(tm
     broken = await _platform_run(tmp_path / "broken", fw, plugin, "tangsengdaodao")
     red = [v.id for v in broken.verdicts if v.status.value == "failed"]
     assert "send:Plain" in red or "api:send_message" in red, {v.id: (v.status.value, v.reason[:120]) for v in broken.verdicts}
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_reference_tailchat_adapter_has_no_failed_verdict(tmp_path, request) -> None:
+    """The clean reference Tailchat adapter: nothing failed, nothing untested, and the design's structural claims
+    (two instances side by side in one AstrBot) accepted from what the harness observed."""
+    from acceptance_fixtures.adapter_plugins.mutants_tailchat import REFERENCE, RED
+
+    clean = await _platform_run(tmp_path / "clean", _framework(request), REFERENCE, "tailchat")
+    status = {v.id: v.status.value for v in clean.verdicts}
+    assert not [i for i, s in status.items() if s in ("failed", "untested")], status
+    claims = {c for targets in RED.values() for c in targets if c.startswith("compat:structure.")}
+    assert claims and all(status[c] == "accepted" for c in claims), {c: status[c] for c in claims}
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("mutant", ["token_not_checked", "first_instance_gets_all", "mention_not_parsed",
+                                    "reply_meta_dropped", "server_per_instance", "wrong_login_token"])
+async def test_a_mutated_reference_tailchat_adapter_turns_its_suite_red(mutant, tmp_path, request, monkeypatch) -> None:
+    """Each mutant breaks one documented item (mutants_tailchat.MUTANTS); the full-path run on AstrBot judges exactly
+    that item ``failed`` (RED), or, for an adapter that cannot log in at all, blocks every capability with the
+    simulator's refusal in the reason."""
+    from acceptance_fixtures.adapter_plugins.mutants_tailchat import RED, REFERENCE, mutate_tailchat
+    from harness import bringup
+
+    monkeypatch.setattr(bringup, "CONNECT_WAIT", 12.0)  # an adapter that never logs in is judged after 12 s, not 30
+    # a message the mutant drops is given up on after 4 s, not 10 (the clean reference's events come within a second)
+    monkeypatch.setattr("harness.acceptance_run.EVENT_WAIT", 4.0)
+    monkeypatch.setattr("harness.acceptance_run.SWEEP_START_WAIT", 15.0)  # a trigger the mutant drops: 15 s, not 60
+
+    plugin = mutate_tailchat(REFERENCE, tmp_path / "mutant" / "reference_tailchat", mutant)
+    broken = await _platform_run(tmp_path / "broken", _framework(request), plugin, "tailchat")
+    status = {v.id: (v.status.value, v.reason[:160]) for v in broken.verdicts}
+    if RED[mutant]:
+        assert all(status[c][0] == "failed" for c in RED[mutant]), {c: status[c] for c in RED[mutant]}
+        assert broken.status.value == "failed", broken.status_reason
+    else:
+        assert {s for s, _ in status.values()} == {"blocked"}, status
+        assert "login" in broken.status_reason and "Auth failed" in broken.status_reason, broken.status_reason

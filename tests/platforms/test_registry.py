@@ -211,6 +211,7 @@ def test_simulator_command_rejects_unknown_platforms_and_modes(capsys) -> None:
     assert "choose from reverse-ws, forward-ws" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--help"])
+    # argparse wraps the help at the terminal's width: compare with the line breaks undone
     assert "onebot-v11 (modes: reverse-ws, forward-ws)" in " ".join(capsys.readouterr().out.split())
 
 

@@ -114,3 +114,32 @@ def test_check_and_report_per_run(tmp_path, demo_manifest_dir):
                                   "--report-dir", str(tmp_path / "rep"), "--run-id", "r1", "--adapter", "demo-adapter@reverse-ws"])
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in (tmp_path / "rep" / "r1").glob("demo-adapter*.json")) == ["demo-adapter@reverse-ws.json"]
+
+
+def test_simulate_needs_an_adapter_or_a_plugin():
+    r = CliRunner().invoke(main, ["simulate"])
+    assert r.exit_code == 2 and "--adapter-plugin" in r.output, r.output
+
+
+def test_simulate_picks_the_platform_an_adapter_plugin_stands_for(tmp_path):
+    """``acceptance simulate --adapter-plugin DIR``: the simulated platform serving the plugin's registered type; a
+    plugin of a published contract has no simulator and says how to run its contract instead."""
+    from acceptance_fixtures.platforms import profile_for
+
+    from harness.contract.model import contract_for
+    from harness.contract.run import plugin_adapters_of_type
+    from harness.errors import HarnessError
+    from harness.session import AcceptanceSession
+    from harness.ui.simulate import _plugin_adapter
+
+    plugins = Path(__file__).parents[2] / "fixtures" / "adapter_plugins"
+
+    def session(folder: str) -> AcceptanceSession:
+        s = AcceptanceSession(framework="astrbot", adapter_plugins=[plugins / folder], evidence_dir=tmp_path / "e",
+                              contract_for=contract_for, plugin_adapters_of_type=plugin_adapters_of_type)
+        s.profile_for = profile_for
+        return s
+
+    assert _plugin_adapter(session("reference_tangsengdaodao")) == "tangsengdaodao"
+    with pytest.raises(HarnessError, match="published contract http-platform.*pytest -m plugin_e2e --adapter-plugin"):
+        _plugin_adapter(session("reference_http_platform"))

@@ -97,3 +97,28 @@ def test_every_adapter_gets_its_own_files_and_the_matrix_links_resolve(tmp_path)
 
     links = re.findall(r'href="([^"#]+\.html)"', (folder / "matrix.html").read_text())
     assert len(links) == len(names) and all((folder / unquote(link)).is_file() for link in links)
+
+
+def test_an_adapter_run_in_two_modes_gets_a_mode_comparison(demo_manifest_dir, tmp_path):
+    """Runs ``adapter@mode``: the first mode is compared with each other one, capability by capability, so a
+    difference between transport modes is in the report folder (``modes/``)."""
+    from harness.checker import check
+    from harness.manifest import load_manifest_dir
+    from harness.report import write_reports
+
+    from .evidence_factory import ADAPTER, Story
+
+    manifests = load_manifest_dir(demo_manifest_dir)
+    a = Story(tmp_path / "a.jsonl", adapter=f"{ADAPTER}@webhook")
+    a.inbound(["event:message.received", "receive:Plain"], [{"type": "Plain", "text": "hi"}])
+    b = Story(tmp_path / "b.jsonl", adapter=f"{ADAPTER}@websocket")
+    b.inbound(["event:message.received", "receive:Plain"], [{"type": "Plain", "text": "hi"}], arrive=False)
+    a.w.close(), b.w.close()
+    result = check(manifests, [tmp_path / "a.jsonl", tmp_path / "b.jsonl"], only_declared_adapters=True,
+                   runs=[f"{ADAPTER}@webhook", f"{ADAPTER}@websocket"])
+    out = write_reports(result, tmp_path / "reports", "r1", update_latest=False)
+    (md,) = (out / "modes").glob("*.md")
+    assert md.name == f"modes-{ADAPTER}@webhook-vs-websocket.md"
+    data = json.loads(md.with_suffix(".json").read_text())
+    row = next(r for r in data["capabilities"] if r["id"] == "event:message.received")
+    assert row["a"]["status"] != row["b"]["status"] and row["difference"] != "same", row

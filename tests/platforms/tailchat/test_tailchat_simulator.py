@@ -107,6 +107,12 @@ async def test_send_message_is_understood_from_markup_and_meta() -> None:
                 {"type": "File", "name": FILE, "url": w.media_url(FILE), "sha256": w.media[FILE].sha256},
                 {"type": "Face", "face_type": "emoji", "face_id": "smile"}]
             dm = {"converseId": tc.dm_converse_id(BOB, BOT_ID), "content": "hi Bob"}
+            assert await _post(sim, "sendMessage", dm, jwt) == (404, {"code": 404, "message": "没有找到会话信息"}), \
+                "a direct-message converse exists only once created"
+            status, created = await _post(sim, "createDMConverse", {"memberIds": [BOB]}, jwt)
+            assert status == 200 and created["data"]["_id"] == dm["converseId"] and created["data"]["type"] == "DM"
+            assert sorted(created["data"]["members"]) == sorted([BOT_ID, BOB])
+            assert (await _post(sim, "createDMConverse", {"memberIds": [BOB]}, jwt))[1]["data"]["_id"] == dm["converseId"]
             assert (await _post(sim, "sendMessage", dm, jwt))[0] == 200
             assert sim.received("sendMessage")[-1].observed["args"] == {"target_type": "person", "target_id": BOB}
             assert (await _post(sim, "sendMessage", {**dm, "converseId": "f" * 24}, jwt))[0] == 404
@@ -169,3 +175,36 @@ def test_mutants_apply_and_refuse_a_missing_target(mutant: str, tmp_path: Path) 
     (out / rel).write_text("nothing to mutate", "utf-8")
     with pytest.raises(ValueError, match="not found"):
         mutate_tailchat(out, tmp_path / "again", mutant)
+
+
+async def test_upload_answers_like_the_gateway_and_its_url_is_understood_in_a_message() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"acceptance" * 3
+    async with Callbacks() as cb:
+        codec = TailchatCodec([cb.robot("r1", "app-1", BOT_ID, "cbtok-1")])
+        async with SimulatorServer(codec, world=platform_named("tailchat").world()) as sim:
+            jwt = await _login(sim, "app-1")
+
+            async def upload(headers: dict, with_file: bool = True) -> tuple[int, dict]:
+                form = aiohttp.FormData()
+                form.add_field("usage", "chat")
+                if with_file:
+                    form.add_field("file", png, filename="pic.png", content_type="image/png")
+                async with aiohttp.ClientSession() as http:
+                    async with http.post(sim.base_url + "/upload", data=form, headers=headers) as r:
+                        return r.status, await r.json(content_type=None)
+
+            assert (await upload({}))[0] == 401
+            assert (await upload({"X-Token": jwt}, with_file=False)) == (400, {"code": 400, "message": "File missing in the request"})
+            status, answer = await upload({"X-Token": jwt})
+            etag = hashlib.md5(png).hexdigest()
+            assert status == 200 and answer == {"etag": etag, "path": f"tailchat/files/{BOT_ID}/{etag}.png",
+                                                "url": f"{{BACKEND}}/static/files/{BOT_ID}/{etag}.png"}, answer
+            async with aiohttp.ClientSession() as http:
+                async with http.get(sim.base_url + f"/static/files/{BOT_ID}/{etag}.png") as r:
+                    assert r.status == 200 and await r.read() == png
+            body = {"converseId": tc.panel_id(MAIN_GROUP), "groupId": MAIN_GROUP, "content": f"[img]{answer['url']}[/img]"}
+            assert (await _post(sim, "sendMessage", body, jwt))[0] == 200
+            assert sim.received("sendMessage")[-1].observed["components"] == [
+                {"type": "Image", "url": answer["url"], "sha256": hashlib.sha256(png).hexdigest(),
+                 "media": sim.world.media_by_url(sim.world.media_url("upload-0001.png")).name}]
+            assert sim.received("upload")[-1].observed["args"] == {"filename": "pic.png", "size": len(png), "usage": "chat"}
