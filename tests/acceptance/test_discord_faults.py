@@ -111,12 +111,71 @@ async def test_invalid_session_the_adapter_identifies_again(acceptance, framewor
     assert event.status is not Status.UNTESTED and (event.status is not Status.FAILED or event.reason), event
 
 
-async def test_unanswered_heartbeats_end_in_verdicts_and_are_evidence(acceptance, framework_stack, tmp_path):
-    scenarios = ["message.guild.plain", "message.guild.at"]
-    sub, res = await _run(acceptance, framework_stack, tmp_path, {"gateway": {"silent_heartbeats": True}}, scenarios)
+async def test_unanswered_heartbeats_end_in_verdicts_and_the_gateway_reports_what_the_client_did(acceptance, framework_stack,
+                                                                                                  tmp_path):
+    # Whether a client gives up on a gateway that acknowledges no heartbeat is the client's own rule (some wait for
+    # missing ACKs, some only for a gateway that stays silent altogether): the run must end with reasons, and the
+    # simulator must say how many heartbeats went unanswered and whether the client reconnected.
+    # three platform actions answered slowly (beyond the probe's 20 s call timeout) keep the run going for several
+    # heartbeat intervals
+    slow = {"seconds": 30, "actions": ["create_channel_invite", "pin_message", "trigger_typing_indicator"]}
+    sub, res = await _run(acceptance, framework_stack, tmp_path, {"gateway": {"silent_heartbeats": True}, "slow": slow},
+                          ["message.guild.plain", "message.guild.at", "message.dm.plain"])
     findings = _gateway_findings(sub)
-    assert any("silent_heartbeats" in f["message"] for f in findings), findings
-    # discord.py gives up on a gateway that acknowledges no heartbeat after its heartbeat_timeout (60 s) and resumes;
-    # whether the run lasted that long, the verdicts have their reasons and nothing is left untested
+    assert any("silent_heartbeats" in f["message"] for f in findings), [f["message"] for f in findings]
+    summary = [f for f in findings if f["message"].startswith("gateway summary")]
+    assert len(summary) == 1 and summary[0]["gateway"]["heartbeats"] > summary[0]["gateway"]["acks"], summary
+    reconnects = summary[0]["gateway"]["resumes"] + summary[0]["gateway"]["identifies"] - 1
+    assert len(_reconnected(findings)) == reconnects  # every reconnect the client made is in the evidence
     assert [v.id for v in res.verdicts if v.declared and v.status is Status.UNTESTED] == []
     assert all(v.reason for v in res.verdicts if v.declared and v.status in (Status.FAILED, Status.BLOCKED))
+
+
+def _records(sub: AcceptanceSession) -> list[dict]:
+    return [json.loads(line) for path in sub.evidence_files() for line in path.read_text("utf-8").splitlines()]
+
+
+def _hand_count(sub: AcceptanceSession, scenarios: list[str]) -> dict[str, int]:
+    """How often the plugin saw each injected message (from the probe's records, by message id)."""
+    records = _records(sub)
+    events = [r for r in records if r.get("record") == "event" and r.get("producer") == "probe"]
+    out = {}
+    for inj in (r for r in records if r.get("record") == "inject" and r.get("scenario") in scenarios):
+        mid = inj["match"]["event.message_id"]
+        out[inj["scenario"]] = sum(1 for e in events if str((e.get("event") or {}).get("message_id")) == mid)
+    return out
+
+
+async def test_events_sent_again_after_a_resume_are_counted_not_assumed(acceptance, framework_stack, tmp_path):
+    """The socket is cut after two dispatches; on RESUME the gateway replays what the client missed and sends the last
+    six events it had already got once more (Discord clients must not rely on exactly-once). How often each reached
+    the plugin is counted from the probe's records, the checker's delivery table says the same, and a platform event
+    the plugin received twice fails its event verdict with the counts (whatever the adapter does)."""
+    scenarios = ["message.guild.plain", "message.guild.at", "message.dm.plain", "message.guild.at_user"]
+    faults = {"gateway": {"close_after": 2, "duplicate_after_resume": 6}}
+    sub, res = await _run(acceptance, framework_stack, tmp_path, faults, scenarios)
+    findings = [f["message"] for f in _gateway_findings(sub)]
+    assert any("duplicate_after_resume" in m for m in findings), findings
+    counts = _hand_count(sub, scenarios)
+    print(f"discord-omni delivery counts with events sent again after a RESUME: {counts}")
+    row = res.deliveries["message.received"]
+    assert row["injected"] >= len(scenarios)
+    assert row["more_than_once"] == sum(1 for n in counts.values() if n > 1), (row, counts)
+    assert row["lost"] == sum(1 for n in counts.values() if n == 0), (row, counts)
+    verdict = res.verdict("event:message.received")
+    if row["more_than_once"]:
+        assert verdict.status is Status.FAILED and "times" in verdict.reason, verdict
+
+
+async def test_reordered_events_are_each_delivered_once(acceptance, framework_stack, tmp_path):
+    """Dispatches held in windows of three and sent in reverse order (sequence numbers out of order): each platform
+    event is still counted (exactly once, more than once or lost), and the counts agree with the probe's records."""
+    scenarios = ["message.guild.plain", "message.guild.at", "message.dm.plain"]
+    sub, res = await _run(acceptance, framework_stack, tmp_path, {"gateway": {"reorder_window": 3}}, scenarios)
+    findings = [f["message"] for f in _gateway_findings(sub)]
+    assert any("reorder_window" in m for m in findings), findings
+    counts = _hand_count(sub, scenarios)
+    print(f"discord-omni delivery counts with reordered dispatches: {counts}")
+    row = res.deliveries["message.received"]
+    assert row["once"] + row["more_than_once"] + row["lost"] == row["injected"]
+    assert row["lost"] == sum(1 for n in counts.values() if n == 0), (row, counts)
