@@ -12,7 +12,7 @@ record, every field documented, is ``evidence.schema.json`` (``acceptance check 
 
 from __future__ import annotations
 
-from typing import Any, Literal, Required, TypedDict, Union
+from typing import Annotated, Any, Literal, Required, TypedDict, Union
 
 import msgspec
 
@@ -25,6 +25,8 @@ COMPONENTS_IN = {"event": "event", "inject": "expected", "api_call": "expected",
 Scalar = Union[str, int, float, bool, None]
 Id = Union[str, int, None]  # platform ids: strings by the schema; numbers tolerated (the checker compares str())
 Components = Union[list[dict[str, Any]], None]
+#: seconds since the epoch that a date can show: 0 up to the end of year 9999 (a report renders ``t`` as a date)
+Epoch = Annotated[float, msgspec.Meta(ge=0, le=253402300799.0)]
 
 # "class" is a Python keyword: the functional form.
 Event = TypedDict("Event", {
@@ -72,7 +74,7 @@ class Record(TypedDict, total=False):
     record: Required[Literal[RECORD_TYPES]]  # type: ignore[valid-type]  # the tuple above, unpacked
     run_id: Required[str]
     ts: Union[str, None]
-    t: Union[float, None]
+    t: Union[Epoch, None]
     framework: Union[str, None]
     framework_version: Union[str, None]
     adapter: Union[str, None]

@@ -119,3 +119,19 @@ def test_redaction_keeps_ordinary_values():
     assert list(masked) == ["app_secret", "password", "aes_key", "EncodingAESKey"]
     assert all(is_masked(v) for v in masked.values())
     assert masked["aes_key"] == masked["EncodingAESKey"] != masked["app_secret"]
+
+
+def test_a_time_no_date_can_show_is_a_bad_line_named_by_file_and_field(tmp_path):
+    """``t`` is rendered as a date in the report: a value past year 9999 (or before the epoch) is refused at read
+    time with the file, line and field, not a crash while the report is written."""
+    import json
+
+    from harness.evidence.reader import ReadResult, iter_records
+
+    path = tmp_path / "e.jsonl"
+    good = {"v": 1, "record": "finding", "ts": "2026-12-07T00:00:00Z", "t": 1.7e9, "run_id": "r", "producer": "p", "message": "m"}
+    path.write_text("\n".join(json.dumps({**good, "t": t}) for t in (1.7e9, 1e20, -5)) + "\n")
+    result = ReadResult()
+    assert len(list(iter_records([path], result))) == 1
+    assert [str(p) for p in result.problems] == [f"{path}:2: field 't': expected `float` <= 253402300799.0",
+                                                 f"{path}:3: field 't': expected `float` >= 0.0"]
