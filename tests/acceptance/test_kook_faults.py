@@ -8,19 +8,16 @@ selected."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import harness.bringup
-from harness.acceptance_run import AdapterRun
-from harness.checker import check
 from harness.levels import Status
-from harness.report import write_reports
 from harness.session import AcceptanceSession
+
+from .faulted_runs import faulted_run, findings, records
 
 pytestmark = pytest.mark.plugin_e2e
 
@@ -31,61 +28,16 @@ RUN_LIMIT = 300
 PING_WAIT = 45.0
 
 
-def _selected(acceptance: AcceptanceSession, framework_stack):
-    if isinstance(framework_stack, Exception):
-        pytest.skip(f"stack did not start: {framework_stack}")
-    if ADAPTER not in [m.name for m in acceptance.manifests()]:
-        pytest.skip(f"{ADAPTER} is not selected (--adapter)")
-    return acceptance.manifest(ADAPTER)
-
-
-def _records(sub: AcceptanceSession) -> list[dict[str, Any]]:
-    out = []
-    for path in sub.evidence_files():
-        out += [json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
-    return out
-
-
-def _findings(sub: AcceptanceSession) -> list[str]:
-    return [str(r.get("message", "")) for r in _records(sub) if r.get("record") == "finding"]
+_records, _findings = records, findings
 
 
 async def _run(acceptance: AcceptanceSession, stack, tmp_path: Path, faults: dict, scenarios: list[str], monkeypatch,
                before: Any = None):
     """One faulted run; ``before(sim)`` runs once the adapter is connected, before any scenario (faults switched on
     early, a drop, a wait for a ping)."""
-    manifest = _selected(acceptance, stack)
-    sub = AcceptanceSession(framework=acceptance.framework, manifest_dir=acceptance.manifest_dir, adapters=[ADAPTER],
-                            run_id=f"{acceptance.run_id}-{tmp_path.name}", evidence_dir=tmp_path / "evidence",
-                            report_dir=tmp_path / "reports", destructive=False)
-    sub._manifests = acceptance.manifests()
-    sub.profile_for = acceptance.profile_for
-    if before is not None:
-        original = harness.bringup.bring_up
-
-        async def bring_up(*args: Any, **kwargs: Any):
-            up = await original(*args, **kwargs)
-            await before(up.sim)
-            return up
-
-        monkeypatch.setattr(harness.bringup, "bring_up", bring_up)
-    started = time.monotonic()
-    await AdapterRun(sub, stack, manifest, progress=lambda _: None, faults=faults, only_scenarios=scenarios).run()
-    sub.close()
-    elapsed = time.monotonic() - started
-    assert elapsed < RUN_LIMIT, f"the faulted run took {elapsed:.0f}s"
-    result = check([manifest], sub.evidence_files(), only_declared_adapters=True).adapters[0]
-    _no_leaks(acceptance, stack, sub, manifest, tmp_path)
-    return sub, result
-
-
-def _no_leaks(acceptance, stack, sub, manifest, tmp_path: Path) -> None:
-    secrets = {*stack.redactor.known, *acceptance.secrets(), *sub.secrets()}
-    folder = write_reports(check([manifest], sub.evidence_files(), only_declared_adapters=True), tmp_path / "reports", "f",
-                           update_latest=False)
-    files = [*sub.evidence_files(), *folder.iterdir()]
-    leaks = [(f.name, s[:4]) for f in files if f.is_file() for s in secrets if s and s in f.read_text("utf-8", "replace")]
-    assert leaks == []
+    sub, _, res = await faulted_run(acceptance, stack, tmp_path, ADAPTER, faults, scenarios, limit=RUN_LIMIT,
+                                    before=before, monkeypatch=monkeypatch)
+    return sub, res
 
 
 def _judged(verdict) -> None:

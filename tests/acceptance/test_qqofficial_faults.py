@@ -6,17 +6,14 @@ no evidence, report or log. Runs when qqofficial-omni is selected (``--adapter q
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 
 import pytest
 
-from harness.acceptance_run import AdapterRun
-from harness.checker import check
 from harness.levels import Status
-from harness.report import write_reports
 from harness.session import AcceptanceSession
+
+from .faulted_runs import faulted_run, findings
 
 pytestmark = pytest.mark.plugin_e2e
 
@@ -24,48 +21,12 @@ ADAPTER = "qqofficial-omni"
 RUN_LIMIT = 300
 
 
-def _selected(acceptance: AcceptanceSession, framework_stack):
-    if isinstance(framework_stack, Exception):
-        pytest.skip(f"stack did not start: {framework_stack}")
-    if ADAPTER not in [m.name for m in acceptance.manifests()]:
-        pytest.skip(f"{ADAPTER} is not selected (--adapter)")
-    return acceptance.manifest(ADAPTER)
-
-
 async def _run(acceptance: AcceptanceSession, stack, tmp_path: Path, mode: str, faults: dict, scenarios: list[str]):
-    manifest = _selected(acceptance, stack)
-    sub = AcceptanceSession(framework=acceptance.framework, manifest_dir=acceptance.manifest_dir, adapters=[ADAPTER],
-                            run_id=f"{acceptance.run_id}-{tmp_path.name}", evidence_dir=tmp_path / "evidence",
-                            report_dir=tmp_path / "reports", destructive=False)
-    sub._manifests = acceptance.manifests()
-    sub.profile_for = acceptance.profile_for
-    started = time.monotonic()
-    await AdapterRun(sub, stack, manifest, progress=lambda _: None, faults=faults, only_scenarios=scenarios, mode=mode).run()
-    sub.close()
-    elapsed = time.monotonic() - started
-    assert elapsed < RUN_LIMIT, f"the faulted run took {elapsed:.0f}s"
-    result = check([manifest], sub.evidence_files(), only_declared_adapters=True).adapters[0]
-    _no_secret_leaks(acceptance, stack, sub, manifest, tmp_path)
-    return sub, result
+    sub, _, res = await faulted_run(acceptance, stack, tmp_path, ADAPTER, faults, scenarios, mode=mode, limit=RUN_LIMIT)
+    return sub, res
 
 
-def _no_secret_leaks(acceptance, stack, sub, manifest, tmp_path: Path) -> None:
-    secrets = {*stack.redactor.known, *acceptance.secrets(), *sub.secrets()}
-    folder = write_reports(check([manifest], sub.evidence_files(), only_declared_adapters=True), tmp_path / "reports", "f",
-                           update_latest=False)
-    files = [*sub.evidence_files(), *folder.iterdir()]
-    leaks = [(f.name, s[:4]) for f in files if f.is_file() for s in secrets if s and s in f.read_text("utf-8", "replace")]
-    assert leaks == []
-
-
-def _findings(sub: AcceptanceSession) -> list[str]:
-    out = []
-    for path in sub.evidence_files():
-        for line in Path(path).read_text("utf-8").splitlines():
-            rec = json.loads(line)
-            if rec.get("record") == "finding":
-                out.append(str(rec.get("message") or ""))
-    return out
+_findings = findings
 
 
 async def test_rest_429_and_5xx_fail_the_sends_with_the_reason(acceptance, framework_stack, tmp_path):
