@@ -203,7 +203,7 @@ class UIPhase:
 
         async def go() -> dict[str, Any]:
             await c.open(as_user, kind, chat_id)
-            if self.identity.mention_bot:  # the platform hands the bot only messages that mention it
+            if self.identity.mention_bot and kind in self.identity.mention_bot_in:  # the bot gets only messages naming it
                 await c.mention(self.sim.world.bot.user_id)
             await compose(c)
             return await c.send()
