@@ -35,7 +35,11 @@ class AstrBotClient:
 
     async def _sess(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout, trust_env=False)
+            # force_close: a connection per request. The framework's server (hypercorn) closes idle keep-alive
+            # connections after a few seconds; a request sent on one just as it closes fails with
+            # ServerDisconnectedError (seen between two runs on one stack). On loopback a fresh connection is cheap.
+            self._session = aiohttp.ClientSession(timeout=self._timeout, trust_env=False,
+                                                  connector=aiohttp.TCPConnector(force_close=True))
         return self._session
 
     async def close(self) -> None:
